@@ -1,0 +1,116 @@
+// swift-tools-version:6.1
+// ayaka-edge: a rate-limiting reverse proxy for the Ayaka chat API, with its reference backend.
+// Module layout and the reason for each dependency: ../shared/ARCHITECTURE.md and README.md.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ayaka-edge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ayaka-edge", targets: ["ayaka-edge"]),
+        .library(name: "EdgeCore", targets: ["EdgeCore"]),
+        .library(name: "EdgeProxy", targets: ["EdgeProxy"]),
+        .library(name: "AyakaBackend", targets: ["AyakaBackend"]),
+    ],
+    dependencies: [
+        // The proxy's data plane: every byte, frame and connection under our control.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.25.0"),
+        // Reference backend and admin server: a maintained router and WebSocket server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.4.0"),
+        // SQLite with migrations and WAL, for the backend's store and the metrics database.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        // PBKDF2 password hashing (_CryptoExtras) and secure random session ids.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // YAML config decoding with line numbers for error messages.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        // The gateway's `zlib` encoding (RFC 1950 streams); already pulled in by hummingbird-websocket.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.0.0"),
+        // Tests only: a real HTTP client for end-to-end tests.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+    ],
+    targets: [
+        .target(
+            name: "EdgeCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EdgeProxy",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AyakaBackend",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ayaka-edge",
+            dependencies: [
+                "EdgeCore",
+                "EdgeProxy",
+                "AyakaBackend",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EdgeProxyTests",
+            dependencies: [
+                "EdgeProxy", "EdgeCore",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AyakaBackendTests",
+            dependencies: [
+                "AyakaBackend",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "EdgeCore", "EdgeProxy", "AyakaBackend",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,137 @@
+/// The whole, validated configuration (CONTRACT section 2, plus the documented extensions).
+///
+/// Every field has the default that `Config/ayaka-edge.yaml` documents, so `EdgeConfig()` is the
+/// built-in configuration used when no file is present. Values here are already typed and checked:
+/// durations, addresses, CIDRs and route templates were validated by `ConfigLoader`.
+public struct EdgeConfig: Sendable, Equatable {
+    public var listen = Listen()
+    public var upstreams = Upstreams()
+    public var clientIP = ClientIP()
+    public var rateLimits = RateLimits()
+    public var gateway = Gateway()
+    public var metrics = Metrics()
+    public var backend = Backend()
+    public var proxy = Proxy()
+    public var admin = Admin()
+
+    public init() {}
+
+    public struct Listen: Sendable, Equatable {
+        public var rest = HostPort(host: "127.0.0.1", port: 8080)
+        public var gateway = HostPort(host: "127.0.0.1", port: 8081)
+        public var admin = HostPort(host: "127.0.0.1", port: 9090)
+        public init() {}
+    }
+
+    public struct Upstreams: Sendable, Equatable {
+        public var rest: [UpstreamURL] = []
+        public var gateway: [UpstreamURL] = []
+        public init() {}
+        /// No upstream configured: `serve` starts the embedded reference backend and proxies to it.
+        public var usesEmbeddedBackend: Bool { rest.isEmpty && gateway.isEmpty }
+    }
+
+    public struct ClientIP: Sendable, Equatable {
+        /// Peers whose `X-Forwarded-For` is believed. Empty: the socket peer is the client.
+        public var trustedProxies: [CIDR] = []
+        public init() {}
+    }
+
+    public enum StoreKind: Sendable, Equatable {
+        case memory
+        /// `redis://[:password@]host:port/db`; the password may also come from `AYAKA_EDGE_REDIS_PASSWORD`.
+        case redis(url: String)
+    }
+
+    public enum StoreFailurePolicy: String, Sendable, Equatable, CaseIterable {
+        case local, allow, deny
+    }
+
+    public struct RateLimits: Sendable, Equatable {
+        public var store: StoreKind = .memory
+        public var onStoreFailure: StoreFailurePolicy = .local
+        /// Per client IP across all routes; its ROUTE_NAME is `GLOBAL`.
+        public var global = RateLimitRule(name: "GLOBAL", limit: 50, per: .seconds(1))
+        /// Routes that match no rule; ROUTE_NAME `default`.
+        public var `default` = RateLimitRule(name: "default", limit: 30, per: .seconds(10))
+        public var routes: [RouteRule] = EdgeConfig.defaultRoutes
+        /// Cap on live buckets; past it the least recently used is evicted (a flood of IPs stays bounded).
+        public var maxBuckets = 1_000_000
+        public init() {}
+    }
+
+    public struct Gateway: Sendable, Equatable {
+        /// What `GET /available` announces. nil: `ws://` + `listen.gateway`.
+        public var publicURL: String? = nil
+        public var pingInterval = ConfigDuration.seconds(20)
+        public var pingTimeout = ConfigDuration.seconds(20)
+        public var maxConnectionsPerIP = 10
+        /// Client→server messages per connection.
+        public var messages = RateLimitRule(name: "gateway.messages", limit: 120, per: .seconds(60))
+        /// Largest WebSocket message (after reassembly) in bytes; bigger closes with 1009.
+        public var maxMessageSize = 1 << 20
+        public init() {}
+    }
+
+    public struct Metrics: Sendable, Equatable {
+        public var enabled = true
+        public var database = "data/metrics.sqlite"
+        public var flushInterval = ConfigDuration.seconds(1)
+        public var retention = ConfigDuration.days(7)
+        public init() {}
+    }
+
+    public struct Backend: Sendable, Equatable {
+        public var listenREST = HostPort(host: "127.0.0.1", port: 7070)
+        public var listenGateway = HostPort(host: "127.0.0.1", port: 7071)
+        public var database = "data/ayaka.sqlite"
+        public init() {}
+    }
+
+    /// Client- and upstream-side limits of the HTTP proxy (an extension of the contract's schema).
+    public struct Proxy: Sendable, Equatable {
+        public var connectTimeout = ConfigDuration.seconds(5)
+        /// Longest wait for the upstream's response head, and between body chunks.
+        public var readTimeout = ConfigDuration.seconds(60)
+        /// Keep-alive connections (client side) idle longer than this are closed.
+        public var idleTimeout = ConfigDuration.seconds(60)
+        /// Request bodies above this get 413.
+        public var maxBodySize = 8 << 20
+        /// Request line + headers above this get 431.
+        public var maxHeaderSize = 32 << 10
+        /// Idle pooled connections kept per upstream server and event loop.
+        public var maxIdleUpstreamConnections = 64
+        public init() {}
+    }
+
+    public struct Admin: Sendable, Equatable {
+        /// Bearer token for state-changing admin calls; nil disables them. Also `AYAKA_EDGE_ADMIN_TOKEN`.
+        public var token: String? = nil
+        public init() {}
+    }
+}
+
+extension EdgeConfig {
+    /// A rule for every REST route of the Ayaka API (seed + CONTRACT section 5); `Config/ayaka-edge.yaml`
+    /// lists the same rules and a test keeps the two equal.
+    public static let defaultRoutes: [RouteRule] = [
+        route("users.create", "POST", "/users/@me", 5, .minutes(1)),
+        route("users.get", "GET", "/users/@me", 60, .seconds(10)),
+        route("users.edit", "PATCH", "/users/@me", 10, .minutes(1)),
+        route("users.login", "POST", "/users/@me/sessions", 10, .minutes(1)),
+        route("guilds.create", "POST", "/guilds", 10, .minutes(1)),
+        route("guilds.get", "GET", "/guilds/{guild_id}", 60, .seconds(10)),
+        route("guilds.edit", "PATCH", "/guilds/{guild_id}", 10, .seconds(10)),
+        route("guilds.delete", "DELETE", "/guilds/{guild_id}", 5, .minutes(1)),
+        route("guilds.preview", "GET", "/guilds/{guild_id}/preview", 60, .seconds(10)),
+        route("invites.create", "POST", "/guilds/{guild_id}/invites", 10, .minutes(1)),
+        route("channels.create", "POST", "/guilds/{guild_id}/channels", 10, .minutes(1)),
+        route("invites.join", "POST", "/invites/{invite_code}", 10, .minutes(1)),
+    ]
+
+    private static func route(
+        _ name: String, _ method: String, _ path: String, _ limit: Int, _ per: ConfigDuration
+    ) -> RouteRule {
+        RouteRule(method: method, path: path, rule: RateLimitRule(name: name, limit: limit, per: per))
+    }
+}
