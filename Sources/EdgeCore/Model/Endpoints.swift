@@ -64,9 +64,10 @@ public struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `http://127.0.0.1:7070`, `ws://[::1]:7071/`, `http://backend` (default port by scheme).
     public init?(parsing text: String) {
-        guard let sep = text.range(of: "://"), let scheme = Scheme(rawValue: String(text[..<sep.lowerBound]))
+        guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://"),
+              let scheme = Scheme(rawValue: String(text[..<colon]))
         else { return nil }
-        var rest = text[sep.upperBound...]
+        var rest = text[text.index(colon, offsetBy: 3)...]
         var path = "/"
         if let slash = rest.firstIndex(of: "/") {
             path = String(rest[slash...])
