@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "ayaka-edge",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ayaka-edge", targets: ["ayaka-edge"]),
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
