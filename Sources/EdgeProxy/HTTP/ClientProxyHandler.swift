@@ -1,0 +1,416 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// One client connection of the REST listener: admits each request, relays it to a pooled upstream
+/// connection on the same event loop, and streams the response back with backpressure both ways.
+///
+/// All decisions about the exchange live in `ExchangeStateMachine`; this class feeds it events and
+/// runs its actions.
+final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let shared: ProxyConnectionContext
+    private var machine = ExchangeStateMachine()
+    private var context: ChannelHandlerContext?
+    private var pool: UpstreamPool?
+    private var peer: IPAddress?
+    private var peerTrusted = false
+    private var requestIDs = RequestIDGenerator()
+
+    // The current exchange.
+    private var requestHead: HTTPRequestHead?
+    private var requestID = ""
+    private var admission = Admission.relay()
+    private var bodyBytes = 0
+    private var upstream: UpstreamConnection?
+    private var retriedStaleConnection = false
+    private var upstreamKeepAlive = true
+    private var closeClientAfterResponse = false
+    private var responseInProgress = false
+
+    // Backpressure and timers.
+    private var clientReadsHeld = false
+    private var clientReadPending = false
+    private var readTimer: Scheduled<Void>?
+    private var lastUpstreamActivity = NIODeadline.now()
+    private var idleTimer: Scheduled<Void>?
+
+    init(shared: ProxyConnectionContext) {
+        self.shared = shared
+    }
+
+    // MARK: channel lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.pool = shared.pools.pool(for: context.eventLoop)
+        if context.channel.isActive { connectionBecameActive(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connectionBecameActive(context: context)
+        context.fireChannelActive()
+    }
+
+    private func connectionBecameActive(context: ChannelHandlerContext) {
+        guard peer == nil else { return }
+        peer = context.channel.remoteAddress?.ipAddress
+        peerTrusted = peer.map(shared.isTrusted) ?? false
+        armIdleTimer()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelTimers()
+        run(machine.clientClosed())
+        context.fireChannelInactive()
+    }
+
+    // MARK: client → proxy
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            receiveHead(head, context: context)
+        case .body(let buffer):
+            bodyBytes += buffer.readableBytes
+            if bodyBytes > shared.limits.maxBodySize {
+                run(machine.requestBodyTooLarge())
+                return
+            }
+            run(machine.requestBody(buffer))
+            if machine.shouldPauseClientReads { clientReadsHeld = true }
+        case .end:
+            run(machine.requestEnd())
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        upstream?.channel.flush()
+        context.fireChannelReadComplete()
+    }
+
+    private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
+        requestHead = head
+        bodyBytes = 0
+        retriedStaleConnection = false
+        closeClientAfterResponse = false
+        requestID = head.headers.first(name: "x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 200 ? nil : $0 }
+            ?? requestIDs.next()
+
+        var declaredLength: Int? = nil
+        var refusal: LocalResponse? = nil
+        var closeAfterRefusal = false
+        switch RequestHeadValidator.validate(head) {
+        case .success(let length):
+            declaredLength = length
+        case .failure:
+            refusal = .badRequest
+            closeAfterRefusal = true
+        }
+        if refusal == nil, head.uri.utf8.count > shared.limits.maxHeaderSize {
+            refusal = .uriTooLong
+            closeAfterRefusal = true
+        }
+
+        admission = Admission.relay()
+        if refusal == nil {
+            admission = shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: WallClock.nowNanoseconds())
+            if let rejection = admission.rejection {
+                refusal = rejection
+            } else if let length = declaredLength, length > shared.limits.maxBodySize {
+                refusal = .bodyTooLarge
+                closeAfterRefusal = true
+            }
+        }
+        let action = machine.requestHead(
+            keepAlive: head.isKeepAlive, localResponse: refusal, closeAfterLocal: closeAfterRefusal
+        )
+        run(action)
+        if refusal == nil, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            let interim = HTTPResponseHead(version: head.version, status: .continue)
+            context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+        }
+    }
+
+    // MARK: backpressure on the client side
+
+    func read(context: ChannelHandlerContext) {
+        if clientReadsHeld {
+            clientReadPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func releaseClientReads() {
+        guard clientReadsHeld else { return }
+        clientReadsHeld = false
+        if clientReadPending, let context {
+            clientReadPending = false
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        upstream?.handler.holdReads(!context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: upstream → proxy (UpstreamConnectionDelegate)
+
+    func upstreamResponsePart(_ part: HTTPClientResponsePart) {
+        lastUpstreamActivity = .now()
+        switch part {
+        case .head(let head):
+            upstreamKeepAlive = head.isKeepAlive
+            let action = machine.responseHead()
+            guard case .writeResponseHead = action, let context, let request = requestHead else {
+                run(action)
+                return
+            }
+            // An HTTP/1.0 client cannot take a chunked body: such a response is delimited by closing.
+            if request.version.minor == 0, !head.headers.contains(name: "content-length") {
+                closeClientAfterResponse = true
+            }
+            let keepAlive = request.isKeepAlive && !closeClientAfterResponse
+            let response = ForwardedHeaders.clientResponse(
+                head, clientVersion: request.version, keepAlive: keepAlive,
+                extra: admission.responseHeaders, requestID: requestID
+            )
+            responseInProgress = true
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+        case .body(let buffer):
+            let action = machine.responseBody()
+            guard case .writeResponseBody = action, let context else {
+                run(action)
+                return
+            }
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            if !context.channel.isWritable { upstream?.handler.holdReads(true) }
+        case .end:
+            run(machine.responseEnd(upstreamKeepAlive: upstreamKeepAlive))
+        }
+    }
+
+    func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { releaseClientReads() } else { clientReadsHeld = true }
+    }
+
+    func upstreamClosed() {
+        guard let closed = upstream else { return }
+        // A pooled connection the server closed just as we reused it: retry once on a fresh connection
+        // when nothing came back yet and resending is safe (idempotent method, no body).
+        if closed.exchanges > 1, !retriedStaleConnection, case .relaying(.complete, false) = machine.state,
+           let head = requestHead, head.method.isSafeToRetry, bodyBytes == 0, let pool {
+            retriedStaleConnection = true
+            upstream = nil
+            readTimer?.cancel()
+            machine.retryUpstream()
+            pool.connectFresh(server: closed.serverIndex) { self.attach($0) }
+            return
+        }
+        run(machine.upstreamFailed())
+    }
+
+    // MARK: actions
+
+    private func run(_ action: ExchangeStateMachine.Action) {
+        guard let context else { return }
+        switch action {
+        case .none:
+            break
+        case .respond(let response, let close):
+            writeLocal(response, close: close, context: context)
+        case .connectUpstream:
+            clientReadsHeld = true  // resumed once the upstream is there (or the request was answered)
+            guard let pool else { return }
+            pool.acquire { self.attach($0) }
+        case .sendRequest(var held, let end):
+            guard let upstream, let head = requestHead else { return }
+            let upstreamHead = ForwardedHeaders.upstreamRequest(
+                head, peer: peer, peerTrusted: peerTrusted, requestID: requestID, proto: "http"
+            )
+            upstream.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
+            while let buffer = held.popFirst() {
+                upstream.channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+            }
+            if end { upstream.channel.write(HTTPClientRequestPart.end(nil), promise: nil) }
+            upstream.channel.flush()
+            armReadTimer()
+            if upstream.channel.isWritable { releaseClientReads() }
+        case .forwardBody(let buffer):
+            guard let upstream else { return }
+            upstream.channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+            if !upstream.channel.isWritable { clientReadsHeld = true }
+        case .forwardEnd:
+            upstream?.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        case .writeResponseHead, .writeResponseBody:
+            break  // handled inline where the part is at hand
+        case .finishResponse(let reuse, let closeClient):
+            let closing = closeClient || closeClientAfterResponse
+            responseInProgress = false
+            readTimer?.cancel()
+            readTimer = nil
+            if let connection = upstream {
+                upstream = nil
+                connection.handler.delegate = nil
+                if reuse, let pool { pool.release(connection) } else { connection.channel.close(promise: nil) }
+            }
+            let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if closing {
+                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else if machine.isIdle {
+                becomeIdle()
+            }
+        case .abortClient:
+            discardUpstream()
+            responseInProgress = false
+            context.close(promise: nil)
+        case .failUpstream(let response, let closeClient):
+            discardUpstream()
+            writeLocal(response, close: closeClient, context: context)
+            if !closeClient, machine.isIdle { becomeIdle() }
+        case .discardUpstream:
+            discardUpstream()
+        case .becomeIdle:
+            becomeIdle()
+        case .closeClient:
+            context.close(promise: nil)
+        }
+    }
+
+    private func attach(_ result: Result<UpstreamConnection, any Error>) {
+        switch result {
+        case .success(let connection):
+            guard case .connecting = machine.state, context != nil else {
+                // The client left meanwhile: the fresh connection is still good for someone else.
+                pool?.release(connection)
+                return
+            }
+            connection.exchanges += 1
+            connection.handler.delegate = self
+            upstream = connection
+            run(machine.upstreamConnected())
+        case .failure(UpstreamConnectError.noServers):
+            run(machine.noUpstreamAvailable())
+        case .failure(UpstreamConnectError.allServersFailed(let timedOut)):
+            run(machine.upstreamConnectFailed(timedOut: timedOut))
+        case .failure:
+            run(machine.upstreamConnectFailed(timedOut: false))
+        }
+    }
+
+    private func discardUpstream() {
+        readTimer?.cancel()
+        readTimer = nil
+        guard let connection = upstream else { return }
+        upstream = nil
+        connection.handler.delegate = nil
+        connection.channel.close(promise: nil)
+    }
+
+    private func becomeIdle() {
+        requestHead = nil
+        releaseClientReads()
+        armIdleTimer()
+    }
+
+    /// Writes a complete response of the proxy's own, with the admission's headers (rate-limit fields).
+    private func writeLocal(_ response: LocalResponse, close: Bool, context: ChannelHandlerContext) {
+        let version = requestHead?.version ?? .http1_1
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8 + response.headers.count + admission.responseHeaders.count)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(response.body.utf8.count))
+        for (name, value) in admission.responseHeaders { headers.add(name: name, value: value) }
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        if !requestID.isEmpty { headers.add(name: "X-Request-ID", value: requestID) }
+        let keepAlive = !close && (requestHead?.isKeepAlive ?? false)
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
+                      promise: nil)
+        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
+        body.writeString(response.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if close {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    // MARK: errors
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        // The decoder closes the connection right after this; answer first if no response is under way.
+        if !responseInProgress {
+            let response: LocalResponse = parserError == .headerOverflow ? .headersTooLarge : .badRequest
+            admission = .relay()
+            writeLocal(response, close: true, context: context)
+        }
+        run(machine.clientClosed())
+    }
+
+    // MARK: timers
+
+    private func armReadTimer() {
+        readTimer?.cancel()
+        lastUpstreamActivity = .now()
+        scheduleReadCheck(after: shared.readTimeout)
+    }
+
+    /// One timer per exchange: when it fires it re-arms itself if the upstream showed life meanwhile.
+    private func scheduleReadCheck(after delay: TimeAmount) {
+        guard let context else { return }
+        readTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            let quiet = NIODeadline.now() - self.lastUpstreamActivity
+            if quiet >= self.shared.readTimeout {
+                self.readTimer = nil
+                self.run(self.machine.readTimedOut())
+            } else {
+                self.scheduleReadCheck(after: self.shared.readTimeout - quiet)
+            }
+        }
+    }
+
+    private func armIdleTimer() {
+        guard let context else { return }
+        idleTimer?.cancel()
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: shared.idleTimeout) {
+            if self.machine.isIdle { self.context?.close(promise: nil) }
+        }
+    }
+
+    private func cancelTimers() {
+        readTimer?.cancel()
+        readTimer = nil
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+}
+
+extension HTTPMethod {
+    /// Methods whose request may be sent twice (RFC 9110 section 9.2.2), as long as it has no body.
+    var isSafeToRetry: Bool {
+        switch self {
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE: return true
+        default: return false
+        }
+    }
+}

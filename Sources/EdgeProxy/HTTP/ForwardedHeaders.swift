@@ -1,0 +1,48 @@
+import EdgeCore
+import NIOHTTP1
+
+/// The request head as it goes upstream and the response head as it comes back.
+enum ForwardedHeaders {
+    /// Hop-by-hop fields removed; `X-Forwarded-For` gets the peer appended (a trusted peer's chain is kept,
+    /// an untrusted peer's claim is replaced: the upstream never sees a spoofed chain);
+    /// `X-Forwarded-Proto` and `X-Request-ID` set unless a trusted peer (or the client, for the id) sent them.
+    static func upstreamRequest(
+        _ head: HTTPRequestHead, peer: IPAddress?, peerTrusted: Bool, requestID: String, proto: String
+    ) -> HTTPRequestHead {
+        var upstream = head
+        upstream.version = .http1_1
+        HopByHopHeaders.strip(&upstream.headers)
+        // The proxy answers `Expect: 100-continue` itself once it has decided to relay.
+        upstream.headers.remove(name: "expect")
+        let peerText = peer.map { $0.description } ?? "unknown"
+        let chain = head.headers["x-forwarded-for"]
+        if peerTrusted, !chain.isEmpty {
+            upstream.headers.replaceOrAdd(name: "X-Forwarded-For", value: chain.joined(separator: ", ") + ", " + peerText)
+        } else {
+            upstream.headers.replaceOrAdd(name: "X-Forwarded-For", value: peerText)
+        }
+        if !(peerTrusted && upstream.headers.contains(name: "x-forwarded-proto")) {
+            upstream.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: proto)
+        }
+        upstream.headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        return upstream
+    }
+
+    /// The upstream's response head for the client: hop-by-hop removed, the admission's headers and the
+    /// request id added, `Connection` set for the client's side of keep-alive.
+    static func clientResponse(
+        _ head: HTTPResponseHead, clientVersion: HTTPVersion, keepAlive: Bool,
+        extra: [(String, String)], requestID: String
+    ) -> HTTPResponseHead {
+        var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
+        HopByHopHeaders.strip(&response.headers)
+        for (name, value) in extra { response.headers.add(name: name, value: value) }
+        response.headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        if !keepAlive {
+            response.headers.add(name: "Connection", value: "close")
+        } else if clientVersion.minor == 0 {
+            response.headers.add(name: "Connection", value: "keep-alive")
+        }
+        return response
+    }
+}

@@ -1,0 +1,27 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+
+/// What every client connection of the REST listener shares: limits, the admitter, the upstream pools.
+/// Immutable; a config reload builds a new one for new connections.
+final class ProxyConnectionContext: Sendable {
+    let admitter: any RequestAdmitter
+    let pools: UpstreamPoolGroup
+    let limits: EdgeConfig.Proxy
+    let trustedProxies: [CIDR]
+    let readTimeout: TimeAmount
+    let idleTimeout: TimeAmount
+
+    init(admitter: any RequestAdmitter, pools: UpstreamPoolGroup, limits: EdgeConfig.Proxy, trustedProxies: [CIDR]) {
+        self.admitter = admitter
+        self.pools = pools
+        self.limits = limits
+        self.trustedProxies = trustedProxies
+        self.readTimeout = .nanoseconds(limits.readTimeout.nanoseconds)
+        self.idleTimeout = .nanoseconds(limits.idleTimeout.nanoseconds)
+    }
+
+    func isTrusted(_ address: IPAddress) -> Bool {
+        trustedProxies.contains { $0.contains(address) }
+    }
+}

@@ -1,0 +1,169 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Why no upstream connection could be had.
+enum UpstreamConnectError: Error {
+    case noServers
+    /// Every server was tried; `timedOut` when at least one of them timed out rather than refused.
+    case allServersFailed(timedOut: Bool)
+}
+
+/// The upstream connections of one event loop: round robin over the servers, idle keep-alive
+/// connections reused most-recently-used first.
+///
+/// A pool belongs to one event loop and is only touched there (upstream channels are opened on the
+/// client's own loop, as in swift-nio-examples' connect-proxy), so it needs no lock.
+final class UpstreamPool: @unchecked Sendable {
+    // @unchecked: every method runs on `eventLoop` (checked with `preconditionInEventLoop`); the pool
+    // crosses threads only as a reference handed to code that hops to that loop.
+    let eventLoop: any EventLoop
+    let servers: [UpstreamURL]
+    private let connectTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private let maxIdlePerServer: Int
+    private var idle: [[UpstreamConnection]]
+    private var nextServer = 0
+
+    init(eventLoop: any EventLoop, servers: [UpstreamURL], connectTimeout: TimeAmount, idleTimeout: TimeAmount,
+         maxIdlePerServer: Int) {
+        self.eventLoop = eventLoop
+        self.servers = servers
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.maxIdlePerServer = maxIdlePerServer
+        self.idle = Array(repeating: [], count: servers.count)
+    }
+
+    /// Idle connections held, all servers together.
+    var idleCount: Int { idle.reduce(0) { $0 + $1.count } }
+
+    /// A connection to the next server in turn: a pooled one when there is one, else a new one. A server
+    /// that refuses or times out is skipped for the next one, each tried once.
+    /// `completion` runs on the pool's event loop, at once when a pooled connection is at hand.
+    func acquire(_ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        guard !servers.isEmpty else { return completion(.failure(UpstreamConnectError.noServers)) }
+        let first = nextServer
+        nextServer = (nextServer + 1) % servers.count
+        if let pooled = takeIdle(server: first) { return completion(.success(pooled)) }
+        connect(startingAt: first, attempt: 0, timedOut: false, completion)
+    }
+
+    /// A fresh connection to one server, no fallback (a retry after a reused connection broke).
+    func connectFresh(server: Int, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
+        connect(startingAt: server, attempt: servers.count - 1, timedOut: false, completion)
+    }
+
+    /// Gives a connection back after a complete exchange; it is kept for reuse or closed.
+    func release(_ connection: UpstreamConnection) {
+        eventLoop.preconditionInEventLoop()
+        connection.handler.delegate = nil
+        connection.handler.holdReads(false)
+        guard connection.isActive, idle[connection.serverIndex].count < maxIdlePerServer else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        idle[connection.serverIndex].append(connection)
+        connection.handler.onIdleClose = { [weak self, unowned connection] in
+            self?.remove(connection)
+        }
+        connection.idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak connection] in
+            connection?.channel.close(promise: nil)
+        }
+    }
+
+    /// Closes every idle connection (shutdown, or the server list changed).
+    func closeIdle() {
+        for list in idle {
+            for connection in list { connection.channel.close(promise: nil) }
+        }
+        idle = Array(repeating: [], count: servers.count)
+    }
+
+    private func takeIdle(server: Int) -> UpstreamConnection? {
+        while let connection = idle[server].popLast() {
+            connection.idleTimer?.cancel()
+            connection.idleTimer = nil
+            connection.handler.onIdleClose = nil
+            if connection.isActive { return connection }
+        }
+        return nil
+    }
+
+    private func remove(_ connection: UpstreamConnection) {
+        connection.idleTimer?.cancel()
+        idle[connection.serverIndex].removeAll { $0 === connection }
+    }
+
+    private func connect(
+        startingAt first: Int, attempt: Int, timedOut: Bool,
+        _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void
+    ) {
+        let index = (first + attempt) % servers.count
+        let server = servers[index]
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler())
+                }
+            }
+        bootstrap.connect(host: server.host, port: server.port).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel):
+                do {
+                    let handler = try channel.pipeline.syncOperations.handler(type: UpstreamResponseHandler.self)
+                    completion(.success(UpstreamConnection(channel: channel, serverIndex: index, handler: handler)))
+                } catch {
+                    channel.close(promise: nil)
+                    completion(.failure(error))
+                }
+            case .failure(let error):
+                var didTimeOut = timedOut
+                if case ChannelError.connectTimeout = error { didTimeOut = true }
+                if attempt + 1 < self.servers.count {
+                    self.connect(startingAt: first, attempt: attempt + 1, timedOut: didTimeOut, completion)
+                } else {
+                    completion(.failure(UpstreamConnectError.allServersFailed(timedOut: didTimeOut)))
+                }
+            }
+        }
+    }
+}
+
+/// One `UpstreamPool` per event loop of the group, built once; looked up by the client channel's loop.
+final class UpstreamPoolGroup: @unchecked Sendable {
+    // @unchecked: the dictionary is immutable after init, and each pool is only used on its own loop.
+    private let pools: [ObjectIdentifier: UpstreamPool]
+
+    init(group: any EventLoopGroup, servers: [UpstreamURL], proxy: EdgeConfig.Proxy) {
+        var pools: [ObjectIdentifier: UpstreamPool] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = UpstreamPool(
+                eventLoop: loop, servers: servers,
+                connectTimeout: .nanoseconds(proxy.connectTimeout.nanoseconds),
+                idleTimeout: .seconds(30),
+                maxIdlePerServer: proxy.maxIdleUpstreamConnections
+            )
+        }
+        self.pools = pools
+    }
+
+    func pool(for loop: any EventLoop) -> UpstreamPool {
+        guard let pool = pools[ObjectIdentifier(loop)] else {
+            preconditionFailure("event loop \(loop) is not part of the proxy's group")
+        }
+        return pool
+    }
+
+    /// Closes idle upstream connections on every loop.
+    func closeIdle() {
+        for pool in pools.values {
+            pool.eventLoop.execute { pool.closeIdle() }
+        }
+    }
+}

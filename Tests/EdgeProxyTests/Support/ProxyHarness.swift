@@ -1,0 +1,45 @@
+import EdgeCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+@testable import EdgeProxy
+
+/// An admitter from a closure, so relay tests can script the rate-limit verdict.
+struct ClosureAdmitter: RequestAdmitter {
+    let decide: @Sendable (HTTPRequestHead, IPAddress) -> Admission
+
+    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64) -> Admission {
+        decide(head, peer)
+    }
+
+    static let relayAll = ClosureAdmitter { _, _ in .relay() }
+}
+
+/// A REST listener on a loopback port in front of the given upstream ports.
+struct ProxyHarness {
+    let channel: any Channel
+    var port: Int { channel.localAddress!.port! }
+
+    static func start(
+        upstreamPorts: [Int], admitter: any RequestAdmitter = ClosureAdmitter.relayAll,
+        configure: (inout EdgeConfig.Proxy) -> Void = { _ in }, trusted: [CIDR] = []
+    ) async throws -> ProxyHarness {
+        var limits = EdgeConfig.Proxy()
+        configure(&limits)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let servers = upstreamPorts.map { UpstreamURL(scheme: .http, host: "127.0.0.1", port: $0) }
+        let pools = UpstreamPoolGroup(group: group, servers: servers, proxy: limits)
+        let shared = ProxyConnectionContext(admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted)
+        let listener = RESTListener(
+            address: HostPort(host: "127.0.0.1", port: 0), group: group, shared: shared,
+            logger: Logger(label: "test")
+        )
+        return ProxyHarness(channel: try await listener.bind())
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+}
