@@ -123,7 +123,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
         admission = Admission.relay()
         if refusal == nil {
-            admission = shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: WallClock.nowNanoseconds())
+            admission = shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: shared.clock())
             if let rejection = admission.rejection {
                 refusal = rejection
             } else if let length = declaredLength, length > shared.limits.maxBodySize {

@@ -11,8 +11,14 @@ final class ProxyConnectionContext: Sendable {
     let trustedProxies: [CIDR]
     let readTimeout: TimeAmount
     let idleTimeout: TimeAmount
+    /// Wall-clock nanoseconds since the Unix epoch for rate-limit windows; injected by tests.
+    let clock: @Sendable () -> Int64
 
-    init(admitter: any RequestAdmitter, pools: UpstreamPoolGroup, limits: EdgeConfig.Proxy, trustedProxies: [CIDR]) {
+    init(
+        admitter: any RequestAdmitter, pools: UpstreamPoolGroup, limits: EdgeConfig.Proxy, trustedProxies: [CIDR],
+        clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds
+    ) {
+        self.clock = clock
         self.admitter = admitter
         self.pools = pools
         self.limits = limits

@@ -24,16 +24,19 @@ struct ProxyHarness {
 
     static func start(
         upstreamPorts: [Int], admitter: any RequestAdmitter = ClosureAdmitter.relayAll,
-        configure: (inout EdgeConfig.Proxy) -> Void = { _ in }, trusted: [CIDR] = []
+        configure: (inout EdgeConfig.Proxy) -> Void = { _ in }, trusted: [CIDR] = [],
+        host: String = "127.0.0.1", clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds
     ) async throws -> ProxyHarness {
         var limits = EdgeConfig.Proxy()
         configure(&limits)
         let group = MultiThreadedEventLoopGroup.singleton
         let servers = upstreamPorts.map { UpstreamURL(scheme: .http, host: "127.0.0.1", port: $0) }
         let pools = UpstreamPoolGroup(group: group, servers: servers, proxy: limits)
-        let shared = ProxyConnectionContext(admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted)
+        let shared = ProxyConnectionContext(
+            admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted, clock: clock
+        )
         let listener = RESTListener(
-            address: HostPort(host: "127.0.0.1", port: 0), group: group, shared: shared,
+            address: HostPort(host: host, port: 0), group: group, shared: shared,
             logger: Logger(label: "test")
         )
         return ProxyHarness(channel: try await listener.bind())

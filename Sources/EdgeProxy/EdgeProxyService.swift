@@ -1,0 +1,60 @@
+import EdgeCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Where the proxy's listeners ended up (the real ports when 0 was configured).
+public struct ProxyAddresses: Sendable {
+    public var restPort: Int
+}
+
+/// The proxy as a service: binds the listeners from the config, serves until graceful shutdown, then
+/// stops accepting and closes idle upstream connections.
+public struct EdgeProxyService: Service {
+    private let config: EdgeConfig
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let onReady: @Sendable (ProxyAddresses) async -> Void
+
+    public init(
+        config: EdgeConfig, logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onReady: @escaping @Sendable (ProxyAddresses) async -> Void = { _ in }
+    ) {
+        self.config = config
+        self.logger = logger
+        self.group = group
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let limiter = RateLimiter(rules: config.rateLimits)
+        let resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
+        let admitter = RateLimitAdmitter(limiter: limiter, resolver: resolver)
+        let pools = UpstreamPoolGroup(group: group, servers: config.upstreams.rest, proxy: config.proxy)
+        let shared = ProxyConnectionContext(
+            admitter: admitter, pools: pools, limits: config.proxy, trustedProxies: config.clientIP.trustedProxies
+        )
+        let rest = try await RESTListener(address: config.listen.rest, group: group, shared: shared, logger: logger).bind()
+        let restPort = rest.localAddress?.port ?? config.listen.rest.port
+        logger.info("REST proxy listening", metadata: [
+            "address": "\(config.listen.rest.host):\(restPort)",
+            "upstreams": "\(config.upstreams.rest.map(\.description).joined(separator: ","))",
+        ])
+        await onReady(ProxyAddresses(restPort: restPort))
+
+        let sweeper = Task {
+            // Idle buckets are dropped lazily; a periodic sweep returns their memory during quiet periods.
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(10))
+                _ = limiter.sweep(now: WallClock.nowNanoseconds())
+            }
+        }
+        try? await gracefulShutdown()
+        sweeper.cancel()
+        logger.info("REST proxy stopping: no new connections")
+        try? await rest.close()
+        pools.closeIdle()
+    }
+}

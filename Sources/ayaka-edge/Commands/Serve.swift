@@ -1,0 +1,42 @@
+import ArgumentParser
+import AyakaBackend
+import EdgeCore
+import EdgeProxy
+import Logging
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the proxy (the default command).",
+        discussion: """
+            Listens on listen.rest (REST, proxied). With no upstream configured, also starts the
+            built-in reference backend on backend.listen and proxies to it.
+            SIGTERM/SIGINT stop accepting and drain gracefully.
+            """
+    )
+
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        LogSetup.bootstrap(level: options.logLevel, format: options.logFormat)
+        let logger = Logger(label: "ayaka-edge")
+        let (config, source) = try ConfigReport.loadOrExit(options.config)
+        logger.info("configuration loaded", metadata: ["source": "\(source)"])
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if config.upstreams.usesEmbeddedBackend {
+            logger.info("no upstream configured: starting the embedded reference backend", metadata: [
+                "rest": "\(config.backend.listenREST)", "gateway": "\(config.backend.listenGateway)",
+            ])
+            let backend = try AyakaBackendService(
+                configuration: BackendConfiguration(config), logger: Logger(label: "ayaka-edge.backend")
+            )
+            services.append(.init(service: backend))
+        }
+        services.append(.init(service: EdgeProxyService(config: config.withEmbeddedBackendUpstreams, logger: logger)))
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+    }
+}

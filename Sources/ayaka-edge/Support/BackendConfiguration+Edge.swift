@@ -1,0 +1,28 @@
+import AyakaBackend
+import EdgeCore
+
+extension BackendConfiguration {
+    /// The embedded backend's settings from the `backend:` and `gateway:` sections.
+    init(_ config: EdgeConfig) {
+        self.init()
+        restHost = config.backend.listenREST.host
+        restPort = config.backend.listenREST.port
+        gatewayHost = config.backend.listenGateway.host
+        gatewayPort = config.backend.listenGateway.port
+        databasePath = config.backend.database
+        pingInterval = config.gateway.pingInterval.duration
+        pingTimeout = config.gateway.pingTimeout.duration
+    }
+}
+
+extension EdgeConfig {
+    /// With no upstream configured, the proxy fronts the embedded reference backend.
+    var withEmbeddedBackendUpstreams: EdgeConfig {
+        guard upstreams.usesEmbeddedBackend else { return self }
+        var copy = self
+        let rest = backend.listenREST, gateway = backend.listenGateway
+        copy.upstreams.rest = [UpstreamURL(scheme: .http, host: rest.host, port: rest.port)]
+        copy.upstreams.gateway = [UpstreamURL(scheme: .ws, host: gateway.host, port: gateway.port)]
+        return copy
+    }
+}
