@@ -29,6 +29,8 @@ extension ConfigValidator {
     /// A non-loopback admin listener without `admin.token` would expose the admin API to the network.
     func checkAdminIsProtected(_ config: EdgeConfig) {
         guard !config.listen.admin.isLoopback, config.admin.token == nil else { return }
+        // A token that was written but refused has its own problem already.
+        guard !problems.contains(where: { $0.keyPath == "admin.token" }) else { return }
         let path = ConfigKeyPath.root / "listen" / "admin"
         report("a non-loopback admin listener needs admin.token (or AYAKA_EDGE_ADMIN_TOKEN); "
                + "keep it on 127.0.0.1 or set a token",
