@@ -41,8 +41,8 @@ struct ConfigNode: Sendable {
     /// What the node is, for "expected a mapping, got a list" messages.
     var kindName: String {
         switch value {
-        case .null: return "nothing (null)"
-        case .scalar: return "a scalar"
+        case .null: return "empty (null)"
+        case .scalar: return "a single value"
         case .mapping: return "a mapping"
         case .list: return "a list"
         }

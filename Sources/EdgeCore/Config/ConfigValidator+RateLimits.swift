@@ -54,11 +54,13 @@ extension ConfigValidator {
         var templates: [String: ConfigKeyPath] = [:]
         for (index, item) in items.enumerated() {
             let itemPath = path / index
-            guard let rule = route(item, at: itemPath) else { continue }
-            var ruleNames: [(name: String, path: ConfigKeyPath, node: ConfigNode?)] = [
-                (rule.name, itemPath / "name", item["name"]),
-            ]
-            for (shadowIndex, shadow) in rule.shadows.enumerated() {
+            let rule = route(item, at: itemPath)
+            // Names are compared even when the route has another problem, so both get reported at once.
+            var ruleNames: [(name: String, path: ConfigKeyPath, node: ConfigNode?)] = []
+            if case .scalar(let name)? = item["name"]?.value {
+                ruleNames.append((name, itemPath / "name", item["name"]))
+            }
+            for (shadowIndex, shadow) in (rule?.shadows ?? []).enumerated() {
                 let written = item["shadows"].flatMap { shadowNode(in: $0, shadowIndex) }
                 ruleNames.append((shadow.name, itemPath / "shadows" / shadowIndex / "name", written))
             }
@@ -70,6 +72,7 @@ extension ConfigValidator {
                     names[name] = namePath
                 }
             }
+            guard let rule else { continue }
             let key = (rule.method ?? "any method") + " " + ConfigScalars.templateShape(rule.path)
             if let first = templates[key] {
                 report("duplicate rule: \(first) already covers \(rule.method ?? "any method") on this path; "

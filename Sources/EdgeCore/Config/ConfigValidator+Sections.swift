@@ -101,7 +101,7 @@ extension ConfigValidator {
                 self.report("must not be empty; leave the key out to disable the admin API's state-changing calls",
                             at: node.position, path: path, value: nil)
             case .list, .mapping:
-                self.report("expected a secret string, got \(node.kindName)", at: node.position, path: path, value: nil)
+                self.report("expected a secret string, not \(node.kindName)", at: node.position, path: path, value: nil)
             }
             return nil
         }

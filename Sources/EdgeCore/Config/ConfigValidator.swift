@@ -72,7 +72,7 @@ final class ConfigValidator {
             return Section(path: path, entries: fields, position: node.position)
         case .scalar, .list:
             let keys = known.joined(separator: ", ")
-            report("expected a mapping (keys: \(keys)), got \(node.kindName)", about: node, path: path)
+            report("expected a mapping (keys: \(keys)), not \(node.kindName)", about: node, path: path)
             return nil
         }
     }
@@ -91,7 +91,7 @@ final class ConfigValidator {
         case .null: return []
         case .list(let items): return items
         case .scalar, .mapping:
-            report("expected a list of \(what), got \(node.kindName)", about: node, path: path)
+            report("expected a list of \(what), not \(node.kindName)", about: node, path: path)
             return nil
         }
     }
@@ -119,7 +119,7 @@ final class ConfigValidator {
             report("needs a value: expected \(expected)", at: node.position, path: path, value: nil)
             return nil
         case .list, .mapping:
-            report("expected \(expected), got \(node.kindName)", about: node, path: path)
+            report("expected \(expected), not \(node.kindName)", about: node, path: path)
             return nil
         }
     }
