@@ -132,7 +132,8 @@ struct AddressParsingTests {
 
     @Test("upstream URLs with default ports, IPv6 and gateway paths")
     func upstreamURL() {
-        #expect(UpstreamURL(parsing: "http://127.0.0.1:7070") == UpstreamURL(scheme: .http, host: "127.0.0.1", port: 7070))
+        #expect(UpstreamURL(parsing: "http://127.0.0.1:7070")
+                == UpstreamURL(scheme: .http, host: "127.0.0.1", port: 7070))
         #expect(UpstreamURL(parsing: "https://api.example.com")?.port == 443)
         #expect(UpstreamURL(parsing: "http://backend")?.port == 80)
         #expect(UpstreamURL(parsing: "ws://[::1]:7071/") == UpstreamURL(scheme: .ws, host: "::1", port: 7071))

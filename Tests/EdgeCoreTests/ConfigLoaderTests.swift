@@ -116,7 +116,8 @@ struct ConfigLoaderTests {
         #expect(config.listen.gateway == HostPort(host: "localhost", port: 0))
         #expect(config.listen.admin == HostPort(host: "0.0.0.0", port: 9999))
         #expect(config.upstreams.rest.map(\.description) == ["http://10.0.0.5:7070", "https://api.example.com:443"])
-        #expect(config.upstreams.gateway == [UpstreamURL(scheme: .wss, host: "gw.example.com", port: 443, path: "/socket")])
+        #expect(config.upstreams.gateway
+                == [UpstreamURL(scheme: .wss, host: "gw.example.com", port: 443, path: "/socket")])
         #expect(config.clientIP.trustedProxies.map(\.description) == ["10.0.0.0/8", "2001:db8::/32", "192.168.1.1/32"])
         #expect(config.rateLimits.store == .redis(url: "redis://cache:6379/2"))
         #expect(config.rateLimits.onStoreFailure == .deny)
@@ -193,7 +194,8 @@ struct ConfigLoaderTests {
 
     @Test("null optional strings are unset; quoted numbers read as numbers")
     func nullsAndQuotedNumbers() throws {
-        let config = try #require(loadConfig("gateway: {public_url: ~, max_connections_per_ip: \"4\"}\nadmin: {token: null}"))
+        let yaml = "gateway: {public_url: ~, max_connections_per_ip: \"4\"}\nadmin: {token: null}"
+        let config = try #require(loadConfig(yaml))
         #expect(config.gateway.publicURL == nil)
         #expect(config.gateway.maxConnectionsPerIP == 4)
         #expect(config.admin.token == nil)

@@ -168,7 +168,8 @@ final class ConfigValidator {
             return nil
         }
         guard allowMilliseconds || duration.unit != .milliseconds else {
-            report("milliseconds are only accepted for proxy timeouts; use a unit s, m, h or d", about: node, path: path)
+            report("milliseconds are only accepted for proxy timeouts; use a unit s, m, h or d",
+                   about: node, path: path)
             return nil
         }
         guard duration.count > 0 else {
