@@ -15,10 +15,9 @@ struct RateLimitAdmitter: RequestAdmitter {
         let decision = limiter.check(client: client, route: route, now: nowNanoseconds)
         let fields = RateLimitHeaders.fields(decision).map { ($0.name, $0.value) }
         guard decision.isAllowed else {
+            // The limiter's fields already carry the standard `Retry-After` of a rejection.
             let rejection = LocalResponse(
-                status: .tooManyRequests,
-                headers: [("Retry-After", String(max(1, decision.retryAfterSeconds)))],
-                body: RateLimitHeaders.rejectionBody(decision)
+                status: .tooManyRequests, headers: [], body: RateLimitHeaders.rejectionBody(decision)
             )
             return Admission(rejection: rejection, responseHeaders: fields, routeName: route.name)
         }
