@@ -1,6 +1,7 @@
 import EdgeCore
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// The gateway listener's plain-HTTP side: `GET /available`, and the answer to upgrades the proxy refused
 /// (429 over the per-IP cap, 502/504 when the upstream gateway failed). Removed once a connection upgrades.
@@ -43,6 +44,10 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOWebSocketUpgradeError {
+            // A refused upgrade: NIO reports it, then delivers the request as plain HTTP to `respond`.
+            return
+        }
         if error is HTTPParserError {
             write(.badRequest, close: true, context: context)
         } else {

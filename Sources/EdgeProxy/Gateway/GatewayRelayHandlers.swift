@@ -17,6 +17,8 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     private var readsHeld = false
     private var readPending = false
     private var closed = false
+    /// The proxy is closing this session itself and writes the client's close frame.
+    private var proxyClosing = false
     /// The upstream's close frame as written to the client.
     private var relayedClose: EventLoopFuture<Void>?
 
@@ -118,7 +120,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     /// The upstream connection ended. With its own close frame already relayed, the client just gets
     /// the TCP close; without one, the upstream died and the client gets 1011.
     func upstreamGone(sawCloseFrame: Bool) {
-        guard let context, !closed else { return }
+        guard let context, !closed, !proxyClosing else { return }
         if let relayedClose {
             // Close the TCP connection only once the relayed close frame is on the wire.
             relayedClose.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
@@ -126,16 +128,20 @@ final class GatewayClientRelay: ChannelDuplexHandler {
             context.close(promise: nil)
         } else {
             _ = machine.close(.upstreamFailed)
+            proxyClosing = true
             sendCloseAndClose(.upstreamFailed)
         }
     }
 
     // MARK: closing
 
+    /// Ends both sides: the upstream first, since the client's close may complete at once on loopback and
+    /// would otherwise report the client as simply gone.
     private func closeBoth(_ reason: GatewayRelayStateMachine.CloseReason) {
-        if case .close = machine.close(reason) {}
+        _ = machine.close(reason)
+        proxyClosing = true
+        upstream.closeByProxy(reason)
         sendCloseAndClose(reason)
-        upstream.closeNormally()
     }
 
     private func sendCloseAndClose(_ reason: GatewayRelayStateMachine.CloseReason) {
@@ -160,8 +166,9 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         pingTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(delay + 1_000_000)) {
             switch self.machine.pingCheck(now: self.clock()) {
             case .close(let reason):
+                self.proxyClosing = true
+                self.upstream.closeByProxy(reason)
                 self.sendCloseAndClose(reason)
-                self.upstream.closeNormally()
             case .forward:
                 self.schedulePingCheck()
             case .drop:
@@ -258,12 +265,13 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
-    /// The proxy closed the client (limits, shutdown): end the upstream session normally.
-    func closeNormally() {
+    /// The proxy closed the client (limits, shutdown): end the upstream session with 1000, or 1001 on shutdown.
+    func closeByProxy(_ reason: GatewayRelayStateMachine.CloseReason) {
         guard let context, !clientLeft else { return }
         clientLeft = true
-        let frame = WebSocketFrame.close(code: 1000, reason: "Closed by the proxy", allocator: context.channel.allocator,
-                                         masked: true)
+        let code: UInt16 = reason == .goingAway ? 1001 : 1000
+        let frame = WebSocketFrame.close(code: code, reason: "Closed by the proxy: \(reason.text)",
+                                         allocator: context.channel.allocator, masked: true)
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
