@@ -17,7 +17,8 @@ import Testing
             #expect(notAnObject.status == 400 && notAnObject.errors["body"] != nil)
 
             let wrongType = try await api.send(
-                .POST, "/users/@me", json: #"{"username": "abc", "separator": "7", "email": "a@b.c", "password": "12345678"}"#
+                .POST, "/users/@me",
+                json: #"{"username": "abc", "separator": "7", "email": "a@b.c", "password": "12345678"}"#
             )
             #expect(wrongType.status == 400 && wrongType.errors["separator"] == "must be an integer")
 
@@ -51,7 +52,9 @@ import Testing
 
             #expect(try await api.send(.GET, "/guilds/not-a-number", session: owner.session).status == 404)
             let longName = String(repeating: "n", count: 101)
-            let badGuild = try await api.send(.POST, "/guilds", json: #"{"name": "\#(longName)"}"#, session: owner.session)
+            let badGuild = try await api.send(
+                .POST, "/guilds", json: #"{"name": "\#(longName)"}"#, session: owner.session
+            )
             #expect(badGuild.status == 400 && badGuild.errors["name"] != nil)
         }
     }
