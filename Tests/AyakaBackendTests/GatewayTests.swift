@@ -94,7 +94,9 @@ import Testing
             #expect((excerpt["guild_id"] as? NSNumber)?.int64Value == guild)
 
             // A REST action by the owner reaches the member (and the owner), not the stranger.
-            let edit = try await api.send(.PATCH, "/guilds/\(guild)", json: #"{"name": "Sangonomiya"}"#, session: owner.session)
+            let edit = try await api.send(
+                .PATCH, "/guilds/\(guild)", json: #"{"name": "Sangonomiya"}"#, session: owner.session
+            )
             #expect(edit.status == 200)
             #expect(try await memberProbe.expect("GUILD_UPDATE").data["name"] as? String == "Sangonomiya")
             #expect(try await ownerProbe.expect("GUILD_UPDATE").data["name"] as? String == "Sangonomiya")

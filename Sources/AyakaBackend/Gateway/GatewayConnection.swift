@@ -38,7 +38,42 @@ struct GatewayConnection: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let state = State()
         let (handoff, handoffContinuation) = AsyncStream.makeStream(of: GatewayHub.Subscription.self)
-        let reason: GatewayCloseReason? = try await withThrowingTaskGroup(of: Outcome.self) { group in
+        // Leave the hub however the connection ends (a failed write throws out of the group).
+        func leaveHub() async {
+            handoffContinuation.finish()
+            if let subscription = state.subscription.withLock({ $0 }) {
+                await backend.hub.unsubscribe(subscription)
+            }
+        }
+        let reason: GatewayCloseReason?
+        do {
+            reason = try await race(
+                inbound: inbound,
+                outbound: outbound,
+                state: state,
+                handoff: handoff,
+                handoffContinuation: handoffContinuation
+            )
+        } catch {
+            await leaveHub()
+            throw error
+        }
+        await leaveHub()
+        if let reason {
+            logger.debug("Closing gateway connection", metadata: ["code": "\(reason.code)", "reason": "\(reason.text)"])
+            try await outbound.close(reason.code, reason: reason.text)
+        }
+    }
+
+    /// Runs the four child tasks until one decides; `nil` when the client ended the connection.
+    private func race(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        state: State,
+        handoff: AsyncStream<GatewayHub.Subscription>,
+        handoffContinuation: AsyncStream<GatewayHub.Subscription>.Continuation
+    ) async throws -> GatewayCloseReason? {
+        try await withThrowingTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 try await session(inbound: inbound, outbound: outbound, state: state, handoff: handoffContinuation)
             }
@@ -68,14 +103,6 @@ struct GatewayConnection: Sendable {
                 }
             }
             return nil
-        }
-        handoffContinuation.finish()
-        if let subscription = state.subscription.withLock({ $0 }) {
-            await backend.hub.unsubscribe(subscription)
-        }
-        if let reason {
-            logger.debug("Closing gateway connection", metadata: ["code": "\(reason.code)", "reason": "\(reason.text)"])
-            try await outbound.close(reason.code, reason: reason.text)
         }
     }
 
