@@ -28,6 +28,15 @@ import Testing
             let null = try await api.send(.POST, "/guilds", json: #"{"name": null}"#, session: owner.session)
             #expect(null.status == 400 && null.errors["name"] != nil)
 
+            let nullBody = try await api.send(.POST, "/guilds", json: "null", session: owner.session)
+            #expect(nullBody.status == 400 && nullBody.errors["body"] != nil)
+
+            let overflow = try await api.send(
+                .POST, "/users/@me",
+                json: #"{"username": "abc", "separator": 1e400, "email": "a@b.c", "password": "12345678"}"#
+            )
+            #expect(overflow.status == 400 && overflow.int("code") == 400)
+
             let empty = try await api.send(.POST, "/guilds", session: owner.session)
             #expect(empty.status == 400 && empty.int("code") == 400)
 
