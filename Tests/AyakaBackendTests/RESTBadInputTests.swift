@@ -17,7 +17,8 @@ import Testing
             #expect(notAnObject.status == 400 && notAnObject.errors["body"] != nil)
 
             let wrongType = try await api.send(
-                .POST, "/users/@me", json: #"{"username": "abc", "separator": "7", "email": "a@b.c", "password": "12345678"}"#
+                .POST, "/users/@me",
+                json: #"{"username": "abc", "separator": "7", "email": "a@b.c", "password": "12345678"}"#
             )
             #expect(wrongType.status == 400 && wrongType.errors["separator"] == "must be an integer")
 
@@ -26,6 +27,15 @@ import Testing
 
             let null = try await api.send(.POST, "/guilds", json: #"{"name": null}"#, session: owner.session)
             #expect(null.status == 400 && null.errors["name"] != nil)
+
+            let nullBody = try await api.send(.POST, "/guilds", json: "null", session: owner.session)
+            #expect(nullBody.status == 400 && nullBody.errors["body"] != nil)
+
+            let overflow = try await api.send(
+                .POST, "/users/@me",
+                json: #"{"username": "abc", "separator": 1e400, "email": "a@b.c", "password": "12345678"}"#
+            )
+            #expect(overflow.status == 400 && overflow.int("code") == 400)
 
             let empty = try await api.send(.POST, "/guilds", session: owner.session)
             #expect(empty.status == 400 && empty.int("code") == 400)
@@ -51,7 +61,9 @@ import Testing
 
             #expect(try await api.send(.GET, "/guilds/not-a-number", session: owner.session).status == 404)
             let longName = String(repeating: "n", count: 101)
-            let badGuild = try await api.send(.POST, "/guilds", json: #"{"name": "\#(longName)"}"#, session: owner.session)
+            let badGuild = try await api.send(
+                .POST, "/guilds", json: #"{"name": "\#(longName)"}"#, session: owner.session
+            )
             #expect(badGuild.status == 400 && badGuild.errors["name"] != nil)
         }
     }

@@ -10,6 +10,11 @@ import Synchronization
 /// Four child tasks race; the first to decide the connection's fate ends it:
 /// the session (reads client messages), the event pump (writes hub events once READY is out), the identify timer
 /// (4003) and the keepalive watchdog (4009).
+///
+/// The first client message must be the identify payload: not JSON (or a `session_id` that is not a string, an
+/// unknown `encoding`) → 4002; a JSON object without `session_id` → 4003; an unknown session → 4004. Afterwards a
+/// message that is not a JSON object with a string `t` → 4002; `PRESENCE_UPDATE` needs an object `d` (else 4002);
+/// other `t` values are ignored.
 struct GatewayConnection: Sendable {
     /// Largest client message accepted (a bigger one closes the connection with 1009).
     static let maxMessageSize = 1 << 16
@@ -33,7 +38,42 @@ struct GatewayConnection: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let state = State()
         let (handoff, handoffContinuation) = AsyncStream.makeStream(of: GatewayHub.Subscription.self)
-        let reason: GatewayCloseReason? = try await withThrowingTaskGroup(of: Outcome.self) { group in
+        // Leave the hub however the connection ends (a failed write throws out of the group).
+        func leaveHub() async {
+            handoffContinuation.finish()
+            if let subscription = state.subscription.withLock({ $0 }) {
+                await backend.hub.unsubscribe(subscription)
+            }
+        }
+        let reason: GatewayCloseReason?
+        do {
+            reason = try await race(
+                inbound: inbound,
+                outbound: outbound,
+                state: state,
+                handoff: handoff,
+                handoffContinuation: handoffContinuation
+            )
+        } catch {
+            await leaveHub()
+            throw error
+        }
+        await leaveHub()
+        if let reason {
+            logger.debug("Closing gateway connection", metadata: ["code": "\(reason.code)", "reason": "\(reason.text)"])
+            try await outbound.close(reason.code, reason: reason.text)
+        }
+    }
+
+    /// Runs the four child tasks until one decides; `nil` when the client ended the connection.
+    private func race(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        state: State,
+        handoff: AsyncStream<GatewayHub.Subscription>,
+        handoffContinuation: AsyncStream<GatewayHub.Subscription>.Continuation
+    ) async throws -> GatewayCloseReason? {
+        try await withThrowingTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 try await session(inbound: inbound, outbound: outbound, state: state, handoff: handoffContinuation)
             }
@@ -64,14 +104,6 @@ struct GatewayConnection: Sendable {
             }
             return nil
         }
-        handoffContinuation.finish()
-        if let subscription = state.subscription.withLock({ $0 }) {
-            await backend.hub.unsubscribe(subscription)
-        }
-        if let reason {
-            logger.debug("Closing gateway connection", metadata: ["code": "\(reason.code)", "reason": "\(reason.text)"])
-            try await outbound.close(reason.code, reason: reason.text)
-        }
     }
 
     private func session(
@@ -83,7 +115,13 @@ struct GatewayConnection: Sendable {
         var messages = inbound.messages(maxSize: Self.maxMessageSize).makeAsyncIterator()
         guard let first = try await messages.next() else { return .ended }
         state.identifyReceived.withLock { $0 = true }
-        guard let identify = GatewayInbound.decode(GatewayInbound.Identify.self, from: Self.bytes(of: first)) else {
+        let firstBytes = Self.bytes(of: first)
+        guard let object = GatewayInbound.decode([String: JSONValue].self, from: firstBytes) else {
+            return .close(.decodeError)
+        }
+        // A payload other than identify (no `session_id`) before identifying: not authenticated.
+        guard object["session_id"] != nil else { return .close(.notAuthenticated) }
+        guard let identify = GatewayInbound.decode(GatewayInbound.Identify.self, from: firstBytes) else {
             return .close(.decodeError)
         }
         guard let user = try await backend.store.user(sessionID: identify.sessionID) else {
@@ -104,7 +142,8 @@ struct GatewayConnection: Sendable {
         )
         try await send(.dispatch("READY", ready), encoding: encoding, to: outbound)
         for (guild, channels) in guilds {
-            try await send(.dispatch("GUILD_INIT", GuildPayload(guild, channels: channels)), encoding: encoding, to: outbound)
+            let initEvent = try GatewayEvent.dispatch("GUILD_INIT", GuildPayload(guild, channels: channels))
+            try await send(initEvent, encoding: encoding, to: outbound)
         }
         handoff.yield(subscription)
         logger.debug("Gateway session ready", metadata: ["user": "\(user.id)", "guilds": "\(guilds.count)"])
@@ -125,7 +164,11 @@ struct GatewayConnection: Sendable {
         return .ended
     }
 
-    private func send(_ event: GatewayEvent, encoding: GatewayEncoding, to outbound: WebSocketOutboundWriter) async throws {
+    private func send(
+        _ event: GatewayEvent,
+        encoding: GatewayEncoding,
+        to outbound: WebSocketOutboundWriter
+    ) async throws {
         switch encoding {
         case .json:
             try await outbound.writeTextMessage(event.json)

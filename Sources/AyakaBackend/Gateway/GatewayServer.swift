@@ -69,7 +69,8 @@ struct GatewayServer: Sendable {
         if let url = backend.configuration.publicGatewayURL {
             return AvailablePayload(name: "production-1", url: url, port: Self.port(of: url) ?? port)
         }
-        return AvailablePayload(name: "production-1", url: "ws://\(backend.configuration.gatewayHost):\(port)", port: port)
+        let url = "ws://\(backend.configuration.gatewayHost):\(port)"
+        return AvailablePayload(name: "production-1", url: url, port: port)
     }
 
     /// The port of a `ws://` or `wss://` URL: explicit, or 80 / 443 by scheme.

@@ -31,7 +31,8 @@ struct ChannelRoutes: Sendable {
         guard member.permissions(in: guild).contains(.manageChannels) else {
             throw APIError(.forbidden, "Missing permission MANAGE_CHANNELS")
         }
-        let body = try await JSONBody.decode(CreateChannel.self, from: request, limit: backend.configuration.maxBodySize)
+        let limit = backend.configuration.maxBodySize
+        let body = try await JSONBody.decode(CreateChannel.self, from: request, limit: limit)
         var checks = Validation.Collector()
         checks.check("name", body.name, Validation.channelName)
         checks.check("description", body.description) { Validation.text($0, maximum: Validation.descriptionMaximum) }

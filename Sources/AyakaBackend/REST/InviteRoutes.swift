@@ -55,7 +55,8 @@ struct InviteRoutes: Sendable {
         )
         if joined, let guild = try await backend.store.guild(id: invite.guildID) {
             let channels = try await backend.store.channels(guildID: guild.id)
-            try await backend.hub.publish(.dispatch("GUILD_JOIN", GuildPayload(guild, channels: channels)), to: [user.id])
+            let joinEvent = try GatewayEvent.dispatch("GUILD_JOIN", GuildPayload(guild, channels: channels))
+            await backend.hub.publish(joinEvent, to: [user.id])
             let excerpt = JoinExcerpt(guildID: guild.id, guildName: guild.name, member: MemberPayload(member))
             try await backend.hub.publish(.notification(type: "GUILD", excerpt: excerpt), to: [guild.ownerID])
         }

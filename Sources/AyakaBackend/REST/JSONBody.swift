@@ -28,10 +28,15 @@ enum JSONBody {
             return .invalid([path(context.codingPath + [key]): "is required"])
         case .typeMismatch(let type, let context):
             if context.codingPath.isEmpty {
-                return APIError(.badRequest, "The request body must be a JSON object", errors: ["body": "is not an object"])
+                return APIError(
+                    .badRequest, "The request body must be a JSON object", errors: ["body": "is not an object"]
+                )
             }
             return .invalid([path(context.codingPath): "must be \(describe(type))"])
         case .valueNotFound(let type, let context):
+            if context.codingPath.isEmpty {
+                return APIError(.badRequest, "The request body must be a JSON object", errors: ["body": "is null"])
+            }
             return .invalid([path(context.codingPath): "must be \(describe(type)), not null"])
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {

@@ -44,9 +44,13 @@ public struct AyakaBackendService: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await rest.run() }
             group.addTask { try await gateway.run() }
-            // When either server stops (shutdown or failure), stop the other.
-            defer { group.cancelAll() }
-            try await group.next()
+            // On graceful shutdown both servers drain and return by themselves; when one fails, stop the other.
+            do {
+                while try await group.next() != nil {}
+            } catch {
+                group.cancelAll()
+                throw error
+            }
         }
     }
 }

@@ -62,7 +62,9 @@ final class AyakaStore: Sendable {
 
     func sessionIDs(userID: Int64) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM sessions WHERE user_id = ? ORDER BY rowid", arguments: [userID])
+            try String.fetchAll(
+                db, sql: "SELECT id FROM sessions WHERE user_id = ? ORDER BY rowid", arguments: [userID]
+            )
         }
     }
 
@@ -133,7 +135,9 @@ final class AyakaStore: Sendable {
     }
 
     private static func freeSeparator(_ db: Database, username: String) throws -> Int {
-        let used = Set(try Int.fetchAll(db, sql: "SELECT separator FROM users WHERE username = ?", arguments: [username]))
+        let used = Set(
+            try Int.fetchAll(db, sql: "SELECT separator FROM users WHERE username = ?", arguments: [username])
+        )
         if used.count >= 10_000 {
             throw StoreError.conflict(field: "username", message: "every separator of this username is taken")
         }

@@ -51,7 +51,8 @@ struct RESTClient: Sendable {
     func signUp(_ username: String, email: String? = nil) async throws -> (id: Int64, session: String) {
         let reply = try await send(
             .POST, "/users/@me",
-            json: #"{"username": "\#(username)", "email": "\#(email ?? "\(username)@example.com")", "password": "correct horse"}"#
+            json: #"{"username": "\#(username)", "email": "\#(email ?? "\(username)@example.com")", "#
+                + #""password": "correct horse"}"#
         )
         guard reply.status == 201, let id = reply.int("id"), let sessions = reply.json["session_ids"] as? [String],
             let session = sessions.first
