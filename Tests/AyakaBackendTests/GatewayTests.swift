@@ -1,3 +1,4 @@
+import AyakaTestSupport
 import AsyncHTTPClient
 import Foundation
 import HummingbirdWSClient

@@ -1,3 +1,4 @@
+import AyakaTestSupport
 import NIOCore
 import Testing
 @testable import AyakaBackend

@@ -1,3 +1,4 @@
+import AyakaTestSupport
 import Foundation
 import Testing
 @testable import AyakaBackend

@@ -1,3 +1,4 @@
+import AyakaTestSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -55,7 +56,3 @@ enum TestBackend {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

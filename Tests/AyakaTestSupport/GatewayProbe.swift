@@ -7,18 +7,18 @@ import NIOWebSocket
 
 /// A gateway client for tests: connects, records every server message (inflating zlib ones) and sends what the
 /// test asks, until the server closes or the test does.
-final class GatewayProbe: Sendable {
+public final class GatewayProbe: Sendable {
     /// A received message: its JSON text and whether it came as a binary frame.
-    struct Message: Sendable {
-        let text: String
-        let binary: Bool
+    public struct Message: Sendable {
+        public let text: String
+        public let binary: Bool
 
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
         }
 
-        var type: String? { json["t"] as? String }
-        var data: [String: Any] { json["d"] as? [String: Any] ?? [:] }
+        public var type: String? { json["t"] as? String }
+        public var data: [String: Any] { json["d"] as? [String: Any] ?? [:] }
     }
 
     private enum Command: Sendable {
@@ -26,11 +26,17 @@ final class GatewayProbe: Sendable {
         case close
     }
 
+    static let logger: Logger = {
+        var logger = Logger(label: "gateway-probe")
+        logger.logLevel = .warning
+        return logger
+    }()
+
     private let inbox = Inbox()
     private let commands: AsyncStream<Command>.Continuation
     private let connection: Task<WebSocketCloseFrame?, any Error>
 
-    init(port: Int, autoPing: AutoPingSetup = .disabled, path: String = "/") {
+    public init(port: Int, autoPing: AutoPingSetup = .disabled, path: String = "/") {
         let (commandStream, commands) = AsyncStream.makeStream(of: Command.self)
         let inbox = self.inbox
         self.commands = commands
@@ -39,7 +45,7 @@ final class GatewayProbe: Sendable {
             return try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(port)\(path)",
                 configuration: .init(maxFrameSize: 1 << 20, autoPing: autoPing),
-                logger: TestBackend.logger
+                logger: GatewayProbe.logger
             ) { inbound, outbound, _ in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -61,11 +67,11 @@ final class GatewayProbe: Sendable {
         }
     }
 
-    func send(_ text: String) {
+    public func send(_ text: String) {
         commands.yield(.text(text))
     }
 
-    func identify(_ session: String, encoding: String? = nil) {
+    public func identify(_ session: String, encoding: String? = nil) {
         if let encoding {
             send(#"{"session_id": "\#(session)", "encoding": "\#(encoding)"}"#)
         } else {
@@ -74,25 +80,25 @@ final class GatewayProbe: Sendable {
     }
 
     /// The next server message, or `nil` once the connection is closed.
-    func next() async -> Message? {
+    public func next() async -> Message? {
         await inbox.next()
     }
 
     /// The next message, which must be of type `t`.
-    func expect(_ t: String) async throws -> Message {
+    public func expect(_ t: String) async throws -> Message {
         guard let message = await next() else { throw TestFailure("connection closed while waiting for \(t)") }
         guard message.type == t else { throw TestFailure("expected \(t), got \(message.text)") }
         return message
     }
 
     /// Closes from the client side and returns the server's close frame, if any.
-    @discardableResult func close() async throws -> WebSocketCloseFrame? {
+    @discardableResult public func close() async throws -> WebSocketCloseFrame? {
         commands.yield(.close)
         return try await connection.value
     }
 
     /// Waits for the server to close the connection and returns its close frame.
-    func closedByServer() async throws -> WebSocketCloseFrame? {
+    public func closedByServer() async throws -> WebSocketCloseFrame? {
         try await connection.value
     }
 
@@ -113,7 +119,7 @@ private actor Inbox {
     private var finished = false
     private var waiter: CheckedContinuation<GatewayProbe.Message?, Never>?
 
-    func append(_ message: GatewayProbe.Message) {
+    public func append(_ message: GatewayProbe.Message) {
         if let waiter {
             self.waiter = nil
             waiter.resume(returning: message)
@@ -122,7 +128,7 @@ private actor Inbox {
         }
     }
 
-    func finish() {
+    public func finish() {
         finished = true
         if let waiter {
             self.waiter = nil
@@ -130,7 +136,7 @@ private actor Inbox {
         }
     }
 
-    func next() async -> GatewayProbe.Message? {
+    public func next() async -> GatewayProbe.Message? {
         if !buffer.isEmpty { return buffer.removeFirst() }
         if finished { return nil }
         return await withCheckedContinuation { waiter = $0 }

@@ -4,25 +4,29 @@ import NIOCore
 import NIOHTTP1
 
 /// A small JSON client over AsyncHTTPClient for the end-to-end tests.
-struct RESTClient: Sendable {
-    let port: Int
+public struct RESTClient: Sendable {
+    public let port: Int
 
-    struct Reply: Sendable {
-        let status: Int
-        let text: String
-        let contentType: String?
+    public init(port: Int) {
+        self.port = port
+    }
+
+    public struct Reply: Sendable {
+        public let status: Int
+        public let text: String
+        public let contentType: String?
 
         /// The body as a JSON object (empty when it is not one).
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
         }
 
-        func int(_ key: String) -> Int64? { (json[key] as? NSNumber)?.int64Value }
-        func string(_ key: String) -> String? { json[key] as? String }
-        var errors: [String: String] { json["errors"] as? [String: String] ?? [:] }
+        public func int(_ key: String) -> Int64? { (json[key] as? NSNumber)?.int64Value }
+        public func string(_ key: String) -> String? { json[key] as? String }
+        public var errors: [String: String] { json["errors"] as? [String: String] ?? [:] }
     }
 
-    func send(
+    public func send(
         _ method: HTTPMethod,
         _ path: String,
         json: String? = nil,
@@ -48,7 +52,7 @@ struct RESTClient: Sendable {
     }
 
     /// Signs up and returns (user id, session id).
-    func signUp(_ username: String, email: String? = nil) async throws -> (id: Int64, session: String) {
+    public func signUp(_ username: String, email: String? = nil) async throws -> (id: Int64, session: String) {
         let reply = try await send(
             .POST, "/users/@me",
             json: #"{"username": "\#(username)", "email": "\#(email ?? "\(username)@example.com")", "#
@@ -60,7 +64,7 @@ struct RESTClient: Sendable {
         return (id, session)
     }
 
-    func createGuild(_ name: String, session: String) async throws -> Int64 {
+    public func createGuild(_ name: String, session: String) async throws -> Int64 {
         let reply = try await send(.POST, "/guilds", json: #"{"name": "\#(name)"}"#, session: session)
         guard reply.status == 201, let id = reply.int("id") else {
             throw TestFailure("guild creation failed: \(reply.status) \(reply.text)")
