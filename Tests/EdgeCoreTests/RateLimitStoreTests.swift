@@ -38,7 +38,7 @@ import Testing
         // At the cap, an expired least-recent bucket counts as an expiration, not an eviction.
         table.store(keys[1], state, slot: BucketTable.none, now: epoch + second)
         #expect(table.evictions == 1 && table.expirations == 1)
-        #expect(table.keys.count == 3)
+        #expect(table.slots.count == 3)
     }
 
     @Test func slotsAreReusedAfterRemoval() {
@@ -47,7 +47,7 @@ import Testing
         for n in 0..<50 { table.store(BucketKey(client: address(n), rule: 1), state, slot: -1, now: epoch) }
         #expect(table.sweep(now: epoch + second) == 50)
         for n in 50..<100 { table.store(BucketKey(client: address(n), rule: 1), state, slot: -1, now: epoch) }
-        #expect(table.keys.count == 50 && table.liveCount == 50)
+        #expect(table.slots.count == 50 && table.liveCount == 50)
     }
 
     @Test func storeCapIsExactAcrossShards() {
@@ -69,7 +69,7 @@ import Testing
         #expect(stats.liveBuckets <= 2_000)
         #expect(stats.liveBuckets >= 1_900)
         #expect(stats.evictions + stats.expirations + stats.liveBuckets == 200_000)
-        let arrays = (limiter.store as! MemoryRateLimitStore).shards.map { $0.table.withLock { $0.keys.count } }
+        let arrays = (limiter.store as! MemoryRateLimitStore).shards.map { $0.table.withLock { $0.slots.count } }
         #expect(arrays.reduce(0, +) <= 2_000)
     }
 
@@ -97,6 +97,7 @@ import Testing
     @Test func bucketFootprintIsSmall() {
         #expect(MemoryLayout<BucketKey>.stride == 24)
         #expect(MemoryLayout<BucketState>.stride == 24)
+        #expect(MemoryLayout<BucketTable.Slot>.stride == 56)
         #expect(MemoryRateLimitStore.estimatedBytesPerBucket <= 100)
     }
 }

@@ -1,5 +1,10 @@
 /// Number and address formatting into byte arrays, without Foundation and without intermediate Strings.
 enum ASCII {
+    @inline(__always)
+    static func append(_ text: StaticString, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     static func ceilDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
         value <= 0 ? value / divisor : (value + divisor - 1) / divisor
     }

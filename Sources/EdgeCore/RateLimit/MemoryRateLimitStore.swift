@@ -108,10 +108,11 @@ public final class MemoryRateLimitStore: RateLimitStore, AsyncRateLimitStore {
         return stats
     }
 
-    /// The bytes one bucket costs in the arrays of its shard (key, state, two LRU links) plus its dictionary
-    /// entry at the dictionary's maximum load factor of 3/4. The benchmark measures the real resident figure.
+    /// The bytes one bucket costs in its shard's slot array (key, state, two LRU links) plus its dictionary
+    /// entry at the dictionary's maximum load factor of 3/4. The benchmark measures the real resident figure,
+    /// which is higher by the slack of arrays and dictionaries that grow by doubling.
     public static var estimatedBytesPerBucket: Int {
-        let slot = MemoryLayout<BucketKey>.stride + MemoryLayout<BucketState>.stride + 2 * MemoryLayout<Int32>.stride
+        let slot = MemoryLayout<BucketTable.Slot>.stride
         let entry = (MemoryLayout<BucketKey>.stride + MemoryLayout<Int32>.stride) * 4 / 3 + 1
         return slot + entry
     }

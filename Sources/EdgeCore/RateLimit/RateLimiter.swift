@@ -47,7 +47,7 @@ public final class RateLimiter: Sendable {
     public func policy(for route: RouteMatch) -> LimitPolicy { policies[route.index + 1] }
 
     /// The route of a request (see `RouteTable.match`).
-    public func match(method: some StringProtocol, path: Substring) -> RouteMatch {
+    public func match(method: String, path: Substring) -> RouteMatch {
         routes.match(method: method, path: path)
     }
 
