@@ -124,3 +124,15 @@ import Testing
         #expect(String(decoding: policy.structuredName, as: UTF8.self) == #""we\"ird\\name""#)
     }
 }
+
+@Suite struct RateLimitBodyEscapingTests {
+    @Test func bodyEscapesRuleNamesForJSON() {
+        let policy = LimitPolicy(rule: rule("we\"ird\\name\u{1}", 2, .seconds(5)), index: 1)
+        let d = RateLimitDecision(
+            outcome: .rejected, isGlobal: false, policy: policy, client: ip("192.0.2.1"), remaining: 0,
+            resetAt: epoch + 5 * second, retryAfter: 5 * second, now: epoch)
+        #expect(RateLimitHeaders.rejectionBody(d) == #"{"message": "You are being rate limited.", "retry_after": 5.0, "#
+            + #""global": false, "bucket": "LIMITER/192.0.2.1/we\"ird\\name_/2/5/second"}"#)
+        #expect(d.bucket == #"LIMITER/192.0.2.1/we"ird\name_/2/5/second"#)
+    }
+}

@@ -82,21 +82,10 @@ public enum RateLimitHeaders {
         ASCII.append(#", "global": "#, to: &buffer)
         if decision.isGlobal { ASCII.append("true", to: &buffer) } else { ASCII.append("false", to: &buffer) }
         ASCII.append(#", "bucket": ""#, to: &buffer)
-        var bucket: [UInt8] = []
-        appendBucket(decision, to: &bucket)
-        for byte in bucket {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                buffer.append(UInt8(ascii: "\\"))
-                buffer.append(byte)
-            case 0..<0x20:
-                ASCII.append("\\u00", to: &buffer)
-                buffer.append(hexDigit(byte >> 4))
-                buffer.append(hexDigit(byte & 0xF))
-            default:
-                buffer.append(byte)
-            }
-        }
+        // The address needs no escaping; the rest was escaped for JSON once, in `LimitPolicy`.
+        ASCII.append("LIMITER/", to: &buffer)
+        ASCII.appendAddress(decision.client, to: &buffer)
+        buffer += decision.policy.jsonBucketSuffix
         ASCII.append(#""}"#, to: &buffer)
     }
 
@@ -115,9 +104,5 @@ public enum RateLimitHeaders {
         value(&buffer)
         buffer.append(UInt8(ascii: "\r"))
         buffer.append(UInt8(ascii: "\n"))
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }
