@@ -83,6 +83,16 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "allocations",
     exit(0)
 }
 
+// `LimiterBenchmarks decisions N`: only N decisions on one client, for `perf record`.
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "decisions", let n = Int(CommandLine.arguments[2]) {
+    let limiter = RateLimiter(rules: config(maxBuckets: 1_000))
+    let route = limiter.match(method: "GET", path: "/guilds/1")
+    var sink: Int64 = 0
+    for i in 0..<n { sink &+= limiter.check(client: .v4(0xC000_0201), route: route, now: epoch + Int64(i)).remaining }
+    print("\(n) decisions, checksum \(sink & 0xFF)")
+    exit(0)
+}
+
 // 1 live bucket pair.
 do {
     let limiter = RateLimiter(rules: config(maxBuckets: 2_000_000))
