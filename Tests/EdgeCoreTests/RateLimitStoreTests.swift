@@ -101,3 +101,19 @@ import Testing
         #expect(MemoryRateLimitStore.estimatedBytesPerBucket <= 100)
     }
 }
+
+@Suite struct RateLimitSweepBudgetTests {
+    @Test func boundedSweepLooksOnlyAtTheOldest() {
+        var table = BucketTable(capacity: 100)
+        for n in 0..<10 {
+            let state = BucketState(first: epoch, second: 1, expiresAt: epoch + Int64(n % 2 == 0 ? 1 : 100) * second)
+            table.store(BucketKey(client: .v4(UInt32(n)), rule: 1), state, slot: BucketTable.none, now: epoch)
+        }
+        // Oldest first: 0 (expired), 1, 2 (expired), 3: a budget of 4 finds two.
+        #expect(table.sweep(now: epoch + 2 * second, budget: 4) == 2)
+        #expect(table.sweep(now: epoch + 2 * second) == 3)
+        #expect(table.liveCount == 5 && table.expirations == 5)
+        let store = MemoryRateLimitStore(maxBuckets: 10)
+        #expect(store.sweep(now: epoch, budgetPerShard: 1) == 0)
+    }
+}

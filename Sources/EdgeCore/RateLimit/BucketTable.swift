@@ -79,11 +79,14 @@ struct BucketTable {
         linkAsNewest(slot)
     }
 
-    /// Drops every expired bucket; returns how many.
-    mutating func sweep(now: Int64) -> Int {
+    /// Drops expired buckets, looking at no more than `budget` of them from the least recently used end
+    /// (where idle, expired buckets gather); returns how many it dropped.
+    mutating func sweep(now: Int64, budget: Int = .max) -> Int {
         var dropped = 0
+        var examined = 0
         var slot = oldest
-        while slot != BucketTable.none {
+        while slot != BucketTable.none, examined < budget {
+            examined += 1
             let next = slots[Int(slot)].newer
             if slots[Int(slot)].state.expiresAt <= now {
                 remove(slot: slot)

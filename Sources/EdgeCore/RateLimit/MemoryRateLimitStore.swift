@@ -90,9 +90,15 @@ public final class MemoryRateLimitStore: RateLimitStore, AsyncRateLimitStore {
     }
 
     @discardableResult
-    public func sweep(now: Int64) -> Int {
+    public func sweep(now: Int64) -> Int { sweep(now: now, budgetPerShard: .max) }
+
+    /// A bounded sweep: each shard's lock is held while it looks at no more than `budgetPerShard` buckets,
+    /// from its least recently used end. With a budget of a few thousand, a sweep every second keeps every
+    /// lock hold short even at a million buckets (lookups drop the expired buckets a sweep has not reached).
+    @discardableResult
+    public func sweep(now: Int64, budgetPerShard: Int) -> Int {
         var dropped = 0
-        for shard in shards { dropped += shard.table.withLock { $0.sweep(now: now) } }
+        for shard in shards { dropped += shard.table.withLock { $0.sweep(now: now, budget: budgetPerShard) } }
         return dropped
     }
 
