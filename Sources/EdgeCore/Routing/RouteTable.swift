@@ -1,10 +1,10 @@
 /// Maps a request's method and path to the rate-limit rule that covers it (CONTRACT section 3).
 ///
 /// Built once from the validated config. Templates are compiled into segment arrays and compared as UTF-8
-/// bytes, so `match` does not allocate (for native Strings; a bridged one is copied once). When several templates match, the one with a literal segment at the
-/// first position where they differ wins (`/guilds/@me` beats `/guilds/{guild_id}`); on equal templates a
-/// rule naming the method beats a method-less one, then config order decides. Nothing matching gives the
-/// `default` rule (index 0).
+/// bytes, so `match` does not allocate (for native Strings). When several templates match, the one with a
+/// literal segment at the first position where they differ wins (`/guilds/@me` beats `/guilds/{guild_id}`);
+/// on equal templates a rule naming the method beats a method-less one, then config order decides. Nothing
+/// matching gives the `default` rule (index 0).
 public struct RouteTable: Sendable {
     struct Entry: Sendable {
         /// Uppercased method bytes; nil matches any method.
