@@ -136,3 +136,34 @@ import Testing
         #expect(d.bucket == #"LIMITER/192.0.2.1/we"ird\name_/2/5/second"#)
     }
 }
+
+@Suite struct RateLimitAlgorithmHeadersTests {
+    @Test func tokenBucketHeadersKeepTheirMeaning() {
+        let limiter = RateLimiter(rules: limits(default: rule("default", 10, .seconds(10), .tokenBucket)))
+        let client = ip("192.0.2.5")
+        var last: RateLimitDecision? = nil
+        for _ in 0..<10 { last = limiter.check(client: client, route: limiter.routes.defaultMatch, now: epoch) }
+        #expect(last?.remaining == 0)
+        // Full again ten seconds on; the next token in one.
+        #expect(last?.resetEpochSeconds == epoch / second + 10)
+        let rejected = limiter.check(client: client, route: limiter.routes.defaultMatch, now: epoch + 250_000_000)
+        let fields = RateLimitHeaders.fields(rejected)
+        let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.value) })
+        #expect(values["X-RateLimit-Remaining"] == "0")
+        #expect(values["X-RateLimit-Retry-After"] == "1")
+        #expect(values["X-RateLimit-Reset-After"] == "9.75")
+        #expect(values["Retry-After"] == "1")
+        #expect(values["X-RateLimit-Global"] == nil)
+        #expect(RateLimitHeaders.rejectionBody(rejected).contains(#""retry_after": 0.75,"#))
+    }
+
+    @Test func substringAndByteMethodsMatchLikeStrings() {
+        let table = RouteTable(routes: EdgeConfig.defaultRoutes, defaultRule: rule("default", 1, .seconds(1)))
+        let line = "PATCH /guilds/99 HTTP/1.1"[...]
+        let parts = line.split(separator: " ")
+        #expect(table.match(method: parts[0], path: parts[1]).name == "guilds.edit")
+        let bytes: [UInt8] = Array("DELETE".utf8)
+        let match = bytes.withUnsafeBufferPointer { table.match(methodBytes: $0, path: "/guilds/99") }
+        #expect(match.name == "guilds.delete")
+    }
+}
