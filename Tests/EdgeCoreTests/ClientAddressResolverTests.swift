@@ -57,3 +57,13 @@ import Testing
         #expect(resolve("10.0.0.1", ["203.0.113.7,, "]) == "203.0.113.7")
     }
 }
+
+@Suite struct ClientAddressStringHeaderTests {
+    @Test func stringHeadersGiveTheSameAnswer() {
+        let resolver = ClientAddressResolver(trustedProxies: [CIDR("127.0.0.0/8")!])
+        let headers = ["192.0.2.1, 198.51.100.2", "127.0.0.2"]
+        #expect(resolver.resolve(peer: ip("127.0.0.1"), forwardedFor: headers) == ip("198.51.100.2"))
+        #expect(resolver.resolve(peer: ip("127.0.0.1"), forwardedFor: headers.map { $0[...] }) == ip("198.51.100.2"))
+        #expect(resolver.resolve(peer: ip("192.0.2.9"), forwardedFor: headers) == ip("192.0.2.9"))
+    }
+}

@@ -124,3 +124,46 @@ import Testing
         #expect(String(decoding: policy.structuredName, as: UTF8.self) == #""we\"ird\\name""#)
     }
 }
+
+@Suite struct RateLimitBodyEscapingTests {
+    @Test func bodyEscapesRuleNamesForJSON() {
+        let policy = LimitPolicy(rule: rule("we\"ird\\name\u{1}", 2, .seconds(5)), index: 1)
+        let d = RateLimitDecision(
+            outcome: .rejected, isGlobal: false, policy: policy, client: ip("192.0.2.1"), remaining: 0,
+            resetAt: epoch + 5 * second, retryAfter: 5 * second, now: epoch)
+        #expect(RateLimitHeaders.rejectionBody(d) == #"{"message": "You are being rate limited.", "retry_after": 5.0, "#
+            + #""global": false, "bucket": "LIMITER/192.0.2.1/we\"ird\\name_/2/5/second"}"#)
+        #expect(d.bucket == #"LIMITER/192.0.2.1/we"ird\name_/2/5/second"#)
+    }
+}
+
+@Suite struct RateLimitAlgorithmHeadersTests {
+    @Test func tokenBucketHeadersKeepTheirMeaning() {
+        let limiter = RateLimiter(rules: limits(default: rule("default", 10, .seconds(10), .tokenBucket)))
+        let client = ip("192.0.2.5")
+        var last: RateLimitDecision? = nil
+        for _ in 0..<10 { last = limiter.check(client: client, route: limiter.routes.defaultMatch, now: epoch) }
+        #expect(last?.remaining == 0)
+        // Full again ten seconds on; the next token in one.
+        #expect(last?.resetEpochSeconds == epoch / second + 10)
+        let rejected = limiter.check(client: client, route: limiter.routes.defaultMatch, now: epoch + 250_000_000)
+        let fields = RateLimitHeaders.fields(rejected)
+        let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.value) })
+        #expect(values["X-RateLimit-Remaining"] == "0")
+        #expect(values["X-RateLimit-Retry-After"] == "1")
+        #expect(values["X-RateLimit-Reset-After"] == "9.75")
+        #expect(values["Retry-After"] == "1")
+        #expect(values["X-RateLimit-Global"] == nil)
+        #expect(RateLimitHeaders.rejectionBody(rejected).contains(#""retry_after": 0.75,"#))
+    }
+
+    @Test func substringAndByteMethodsMatchLikeStrings() {
+        let table = RouteTable(routes: EdgeConfig.defaultRoutes, defaultRule: rule("default", 1, .seconds(1)))
+        let line = "PATCH /guilds/99 HTTP/1.1"[...]
+        let parts = line.split(separator: " ")
+        #expect(table.match(method: parts[0], path: parts[1]).name == "guilds.edit")
+        let bytes: [UInt8] = Array("DELETE".utf8)
+        let match = bytes.withUnsafeBufferPointer { table.match(methodBytes: $0, path: "/guilds/99") }
+        #expect(match.name == "guilds.delete")
+    }
+}

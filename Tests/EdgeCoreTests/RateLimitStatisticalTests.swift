@@ -7,8 +7,8 @@ import Testing
     /// Sends at `rate` requests per second (uniform jitter of ±50% on every gap) for `duration` seconds;
     /// returns how many passed and the instants they passed at.
     func run(_ rule: RateLimitRule, rate: Int64, duration: Int64, seed: UInt64) -> [Int64] {
-        let limiter = RateLimiter(rules: limits(global: RateLimitRule(name: "GLOBAL", limit: 1_000_000, per: .seconds(1)),
-                                                default: rule))
+        let global = RateLimitRule(name: "GLOBAL", limit: 1_000_000, per: .seconds(1))
+        let limiter = RateLimiter(rules: limits(global: global, default: rule))
         var rng = SeededGenerator(seed: seed)
         let gap = second / rate
         var now = epoch + Int64.random(in: 0..<second, using: &rng)

@@ -38,7 +38,7 @@ import Testing
         // At the cap, an expired least-recent bucket counts as an expiration, not an eviction.
         table.store(keys[1], state, slot: BucketTable.none, now: epoch + second)
         #expect(table.evictions == 1 && table.expirations == 1)
-        #expect(table.keys.count == 3)
+        #expect(table.slots.count == 3)
     }
 
     @Test func slotsAreReusedAfterRemoval() {
@@ -47,7 +47,7 @@ import Testing
         for n in 0..<50 { table.store(BucketKey(client: address(n), rule: 1), state, slot: -1, now: epoch) }
         #expect(table.sweep(now: epoch + second) == 50)
         for n in 50..<100 { table.store(BucketKey(client: address(n), rule: 1), state, slot: -1, now: epoch) }
-        #expect(table.keys.count == 50 && table.liveCount == 50)
+        #expect(table.slots.count == 50 && table.liveCount == 50)
     }
 
     @Test func storeCapIsExactAcrossShards() {
@@ -69,7 +69,7 @@ import Testing
         #expect(stats.liveBuckets <= 2_000)
         #expect(stats.liveBuckets >= 1_900)
         #expect(stats.evictions + stats.expirations + stats.liveBuckets == 200_000)
-        let arrays = (limiter.store as! MemoryRateLimitStore).shards.map { $0.table.withLock { $0.keys.count } }
+        let arrays = (limiter.store as! MemoryRateLimitStore).shards.map { $0.table.withLock { $0.slots.count } }
         #expect(arrays.reduce(0, +) <= 2_000)
     }
 
@@ -97,6 +97,23 @@ import Testing
     @Test func bucketFootprintIsSmall() {
         #expect(MemoryLayout<BucketKey>.stride == 24)
         #expect(MemoryLayout<BucketState>.stride == 24)
+        #expect(MemoryLayout<BucketTable.Slot>.stride == 56)
         #expect(MemoryRateLimitStore.estimatedBytesPerBucket <= 100)
+    }
+}
+
+@Suite struct RateLimitSweepBudgetTests {
+    @Test func boundedSweepLooksOnlyAtTheOldest() {
+        var table = BucketTable(capacity: 100)
+        for n in 0..<10 {
+            let state = BucketState(first: epoch, second: 1, expiresAt: epoch + Int64(n % 2 == 0 ? 1 : 100) * second)
+            table.store(BucketKey(client: .v4(UInt32(n)), rule: 1), state, slot: BucketTable.none, now: epoch)
+        }
+        // Oldest first: 0 (expired), 1, 2 (expired), 3: a budget of 4 finds two.
+        #expect(table.sweep(now: epoch + 2 * second, budget: 4) == 2)
+        #expect(table.sweep(now: epoch + 2 * second) == 3)
+        #expect(table.liveCount == 5 && table.expirations == 5)
+        let store = MemoryRateLimitStore(maxBuckets: 10)
+        #expect(store.sweep(now: epoch, budgetPerShard: 1) == 0)
     }
 }

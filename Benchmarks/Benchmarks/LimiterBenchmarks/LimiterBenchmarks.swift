@@ -62,6 +62,37 @@ func config(maxBuckets: Int) -> EdgeConfig.RateLimits {
 /// A client address per index, spread over the IPv4 space.
 @inline(__always) func client(_ n: Int) -> IPAddress { .v4(UInt32(truncatingIfNeeded: n &* 2_654_435_761)) }
 
+// `LimiterBenchmarks allocations N`: only N decisions, route matches and header renderings, for running
+// under heaptrack/valgrind: if the allocation count does not grow with N, the hot path does not allocate.
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "allocations",
+   let n = Int(CommandLine.arguments[2]) {
+    let limiter = RateLimiter(rules: config(maxBuckets: 1_000))
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1024)
+    let address = IPAddress("2001:db8::7")!
+    var sink = 0
+    for i in 0..<n {
+        let route = limiter.match(method: "PATCH", path: "/guilds/1234567890")
+        let decision = limiter.check(client: address, route: route, now: epoch + Int64(i))
+        buffer.removeAll(keepingCapacity: true)
+        RateLimitHeaders.write(decision, into: &buffer)
+        RateLimitHeaders.writeRejectionBody(decision, into: &buffer)
+        sink &+= buffer.count
+    }
+    print("\(n) decisions, checksum \(sink & 0xFF)")
+    exit(0)
+}
+
+// `LimiterBenchmarks decisions N`: only N decisions on one client, for `perf record`.
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "decisions", let n = Int(CommandLine.arguments[2]) {
+    let limiter = RateLimiter(rules: config(maxBuckets: 1_000))
+    let route = limiter.match(method: "GET", path: "/guilds/1")
+    var sink: Int64 = 0
+    for i in 0..<n { sink &+= limiter.check(client: .v4(0xC000_0201), route: route, now: epoch + Int64(i)).remaining }
+    print("\(n) decisions, checksum \(sink & 0xFF)")
+    exit(0)
+}
+
 // 1 live bucket pair.
 do {
     let limiter = RateLimiter(rules: config(maxBuckets: 2_000_000))

@@ -25,26 +25,42 @@ public struct ClientAddressResolver: Sendable {
         guard !trustedProxies.isEmpty, isTrusted(peer) else { return peer }
         var lastGoodHop = peer
         for header in forwardedFor.reversed() {
-            var rest = header[...]
-            var lastEntry = false
-            while !lastEntry {
-                let entry: Substring
-                if let comma = rest.lastIndex(of: ",") {
-                    entry = rest[rest.index(after: comma)...]
-                    rest = rest[..<comma]
-                } else {
-                    entry = rest
-                    lastEntry = true
-                }
-                let trimmed = ForwardedForEntry.trimmed(entry)
-                if !trimmed.isEmpty {
-                    guard let address = ForwardedForEntry.address(trimmed) else { return lastGoodHop }
-                    guard isTrusted(address) else { return address }
-                    lastGoodHop = address
-                }
-            }
+            if let client = walk(header, lastGoodHop: &lastGoodHop) { return client }
         }
         return lastGoodHop
+    }
+
+    /// The same for header values as Strings (as `HTTPHeaders` hands them out), without copying them.
+    public func resolve(peer: IPAddress, forwardedFor: [String]) -> IPAddress {
+        guard !trustedProxies.isEmpty, isTrusted(peer) else { return peer }
+        var lastGoodHop = peer
+        for header in forwardedFor.reversed() {
+            if let client = walk(header[...], lastGoodHop: &lastGoodHop) { return client }
+        }
+        return lastGoodHop
+    }
+
+    /// Walks one header value right to left. Returns the answer when the walk ends inside it (an untrusted
+    /// address, or garbage: then `lastGoodHop`); nil to go on with the header before it.
+    private func walk(_ header: Substring, lastGoodHop: inout IPAddress) -> IPAddress? {
+        var rest = header
+        var lastEntry = false
+        while !lastEntry {
+            let entry: Substring
+            if let comma = rest.lastIndex(of: ",") {
+                entry = rest[rest.index(after: comma)...]
+                rest = rest[..<comma]
+            } else {
+                entry = rest
+                lastEntry = true
+            }
+            let trimmed = ForwardedForEntry.trimmed(entry)
+            guard !trimmed.isEmpty else { continue }
+            guard let address = ForwardedForEntry.address(trimmed) else { return lastGoodHop }
+            guard isTrusted(address) else { return address }
+            lastGoodHop = address
+        }
+        return nil
     }
 }
 

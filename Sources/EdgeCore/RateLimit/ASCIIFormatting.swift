@@ -1,5 +1,10 @@
 /// Number and address formatting into byte arrays, without Foundation and without intermediate Strings.
 enum ASCII {
+    @inline(__always)
+    static func append(_ text: StaticString, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     static func ceilDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
         value <= 0 ? value / divisor : (value + divisor - 1) / divisor
     }
@@ -13,14 +18,17 @@ enum ASCII {
         }
     }
 
+    /// Digits are produced right to left into 20 bytes on the stack and appended in one go.
     static func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
-        var divisor: UInt64 = 1
-        while value / divisor >= 10 { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            buffer.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            var rest = value
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }
 

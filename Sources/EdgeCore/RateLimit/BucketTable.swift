@@ -1,21 +1,26 @@
-/// One shard of the in-memory store: buckets in parallel arrays, a dictionary from key to slot, and an
-/// intrusive least-recently-used list threaded through the arrays by slot number (no object per bucket).
+/// One shard of the in-memory store: buckets in one array of slots, a dictionary from key to slot, and an
+/// intrusive least-recently-used list threaded through the slots by slot number (no object per bucket).
+/// A slot is 56 bytes (key, state and both links), so one bucket costs about one cache line to visit.
 ///
 /// A plain value, not thread-safe: `MemoryRateLimitStore` keeps each one inside a `Mutex`. At `capacity`
 /// live buckets, adding one drops the least recently used (an expiration when it had expired anyway, an
 /// eviction otherwise). Freed slots are reused through a free list, so the arrays never outgrow `capacity`.
 struct BucketTable {
     static let none: Int32 = -1
-    /// Marks a free slot in `keys`.
+    /// Marks a free slot (in `Slot.key.rule`).
     static let freeRule = UInt32.max
 
     let capacity: Int
+    struct Slot {
+        var key: BucketKey
+        var state: BucketState
+        /// LRU links by slot number; for a free slot `newer` chains the free list.
+        var older: Int32
+        var newer: Int32
+    }
+
     private(set) var index: [BucketKey: Int32] = [:]
-    private(set) var keys: [BucketKey] = []
-    private(set) var states: [BucketState] = []
-    /// LRU links by slot; for free slots `newer` chains the free list.
-    private var older: [Int32] = []
-    private var newer: [Int32] = []
+    private(set) var slots: [Slot] = []
     private var newest = BucketTable.none
     private var oldest = BucketTable.none
     private var freeHead = BucketTable.none
@@ -33,7 +38,7 @@ struct BucketTable {
     /// becomes the most recently used. Returns the slot for a later `store`.
     mutating func lookup(_ key: BucketKey, now: Int64) -> (slot: Int32, state: BucketState?) {
         guard let slot = index[key] else { return (BucketTable.none, nil) }
-        let state = states[Int(slot)]
+        let state = slots[Int(slot)].state
         if state.expiresAt <= now {
             remove(slot: slot)
             expirations += 1
@@ -46,45 +51,44 @@ struct BucketTable {
     /// Saves `state` for `key`; `slot` is the hint `lookup` returned (checked, since a store in between may
     /// have reused it).
     mutating func store(_ key: BucketKey, _ state: BucketState, slot hint: Int32, now: Int64) {
-        if hint != BucketTable.none, keys[Int(hint)] == key {
-            states[Int(hint)] = state
+        if hint != BucketTable.none, slots[Int(hint)].key == key {
+            slots[Int(hint)].state = state
             touch(hint)
             return
         }
         if let slot = index[key] {
-            states[Int(slot)] = state
+            slots[Int(slot)].state = state
             touch(slot)
             return
         }
         if index.count >= capacity, oldest != BucketTable.none {
             let victim = oldest
-            if states[Int(victim)].expiresAt <= now { expirations += 1 } else { evictions += 1 }
+            if slots[Int(victim)].state.expiresAt <= now { expirations += 1 } else { evictions += 1 }
             remove(slot: victim)
         }
         let slot: Int32
         if freeHead != BucketTable.none {
             slot = freeHead
-            freeHead = newer[Int(slot)]
-            keys[Int(slot)] = key
-            states[Int(slot)] = state
+            freeHead = slots[Int(slot)].newer
+            slots[Int(slot)] = Slot(key: key, state: state, older: BucketTable.none, newer: BucketTable.none)
         } else {
-            slot = Int32(keys.count)
-            keys.append(key)
-            states.append(state)
-            older.append(BucketTable.none)
-            newer.append(BucketTable.none)
+            slot = Int32(slots.count)
+            slots.append(Slot(key: key, state: state, older: BucketTable.none, newer: BucketTable.none))
         }
         index[key] = slot
         linkAsNewest(slot)
     }
 
-    /// Drops every expired bucket; returns how many.
-    mutating func sweep(now: Int64) -> Int {
+    /// Drops expired buckets, looking at no more than `budget` of them from the least recently used end
+    /// (where idle, expired buckets gather); returns how many it dropped.
+    mutating func sweep(now: Int64, budget: Int = .max) -> Int {
         var dropped = 0
+        var examined = 0
         var slot = oldest
-        while slot != BucketTable.none {
-            let next = newer[Int(slot)]
-            if states[Int(slot)].expiresAt <= now {
+        while slot != BucketTable.none, examined < budget {
+            examined += 1
+            let next = slots[Int(slot)].newer
+            if slots[Int(slot)].state.expiresAt <= now {
                 remove(slot: slot)
                 dropped += 1
             }
@@ -95,11 +99,10 @@ struct BucketTable {
     }
 
     private mutating func remove(slot: Int32) {
-        index.removeValue(forKey: keys[Int(slot)])
+        index.removeValue(forKey: slots[Int(slot)].key)
         unlink(slot)
-        keys[Int(slot)].rule = BucketTable.freeRule
-        newer[Int(slot)] = freeHead
-        older[Int(slot)] = BucketTable.none
+        slots[Int(slot)].key.rule = BucketTable.freeRule
+        slots[Int(slot)].newer = freeHead
         freeHead = slot
     }
 
@@ -110,18 +113,18 @@ struct BucketTable {
     }
 
     private mutating func unlink(_ slot: Int32) {
-        let before = older[Int(slot)]
-        let after = newer[Int(slot)]
-        if before != BucketTable.none { newer[Int(before)] = after } else { oldest = after }
-        if after != BucketTable.none { older[Int(after)] = before } else { newest = before }
-        older[Int(slot)] = BucketTable.none
-        newer[Int(slot)] = BucketTable.none
+        let before = slots[Int(slot)].older
+        let after = slots[Int(slot)].newer
+        if before != BucketTable.none { slots[Int(before)].newer = after } else { oldest = after }
+        if after != BucketTable.none { slots[Int(after)].older = before } else { newest = before }
+        slots[Int(slot)].older = BucketTable.none
+        slots[Int(slot)].newer = BucketTable.none
     }
 
     private mutating func linkAsNewest(_ slot: Int32) {
-        older[Int(slot)] = newest
-        newer[Int(slot)] = BucketTable.none
-        if newest != BucketTable.none { newer[Int(newest)] = slot } else { oldest = slot }
+        slots[Int(slot)].older = newest
+        slots[Int(slot)].newer = BucketTable.none
+        if newest != BucketTable.none { slots[Int(newest)].newer = slot } else { oldest = slot }
         newest = slot
     }
 
@@ -130,8 +133,8 @@ struct BucketTable {
         var result: [BucketKey] = []
         var slot = oldest
         while slot != BucketTable.none {
-            result.append(keys[Int(slot)])
-            slot = newer[Int(slot)]
+            result.append(slots[Int(slot)].key)
+            slot = slots[Int(slot)].newer
         }
         return result
     }

@@ -7,6 +7,8 @@ public final class LimitPolicy: Sendable {
     public let parameters: LimitParameters
     /// `/<ROUTE_NAME>/<limit>/<time>/<per>`, the part of `X-RateLimit-Bucket` after the client address.
     let bucketSuffix: [UInt8]
+    /// `bucketSuffix` escaped for a JSON string (the 429 body).
+    let jsonBucketSuffix: [UInt8]
     /// The rule name as a structured-field string (RFC 8941 sf-string, quoted and escaped).
     let structuredName: [UInt8]
 
@@ -15,7 +17,8 @@ public final class LimitPolicy: Sendable {
         self.index = index
         parameters = LimitParameters(rule)
         var suffix: [UInt8] = [UInt8(ascii: "/")]
-        suffix += rule.name.utf8
+        // Control bytes would break the header line (or inject one): they become `_`.
+        suffix += rule.name.utf8.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: "_") : $0 }
         suffix.append(UInt8(ascii: "/"))
         ASCII.appendDecimal(Int64(rule.limit), to: &suffix)
         suffix.append(UInt8(ascii: "/"))
@@ -23,6 +26,7 @@ public final class LimitPolicy: Sendable {
         suffix.append(UInt8(ascii: "/"))
         suffix += rule.per.unit.bucketWord.utf8
         bucketSuffix = suffix
+        jsonBucketSuffix = LimitPolicy.jsonEscaped(suffix)
         var quoted: [UInt8] = [UInt8(ascii: "\"")]
         for byte in rule.name.utf8 where byte >= 0x20 && byte < 0x7F {
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { quoted.append(UInt8(ascii: "\\")) }
@@ -37,6 +41,16 @@ public final class LimitPolicy: Sendable {
     public var dryRun: Bool { rule.dryRun }
     /// The window in whole seconds (rounded up), as `RateLimit-Policy` reports it.
     public var windowSeconds: Int64 { ASCII.ceilDiv(parameters.period, 1_000_000_000) }
+
+    /// `"` and `\` escaped; the suffix holds no control bytes.
+    static func jsonEscaped(_ bytes: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { result.append(UInt8(ascii: "\\")) }
+            result.append(byte)
+        }
+        return result
+    }
 
     func request(for client: IPAddress) -> BucketRequest {
         BucketRequest(key: BucketKey(client: client, rule: index), parameters: parameters, dryRun: rule.dryRun)

@@ -90,9 +90,15 @@ public final class MemoryRateLimitStore: RateLimitStore, AsyncRateLimitStore {
     }
 
     @discardableResult
-    public func sweep(now: Int64) -> Int {
+    public func sweep(now: Int64) -> Int { sweep(now: now, budgetPerShard: .max) }
+
+    /// A bounded sweep: each shard's lock is held while it looks at no more than `budgetPerShard` buckets,
+    /// from its least recently used end. With a budget of a few thousand, a sweep every second keeps every
+    /// lock hold short even at a million buckets (lookups drop the expired buckets a sweep has not reached).
+    @discardableResult
+    public func sweep(now: Int64, budgetPerShard: Int) -> Int {
         var dropped = 0
-        for shard in shards { dropped += shard.table.withLock { $0.sweep(now: now) } }
+        for shard in shards { dropped += shard.table.withLock { $0.sweep(now: now, budget: budgetPerShard) } }
         return dropped
     }
 
@@ -108,10 +114,11 @@ public final class MemoryRateLimitStore: RateLimitStore, AsyncRateLimitStore {
         return stats
     }
 
-    /// The bytes one bucket costs in the arrays of its shard (key, state, two LRU links) plus its dictionary
-    /// entry at the dictionary's maximum load factor of 3/4. The benchmark measures the real resident figure.
+    /// The bytes one bucket costs in its shard's slot array (key, state, two LRU links) plus its dictionary
+    /// entry at the dictionary's maximum load factor of 3/4. The benchmark measures the real resident figure,
+    /// which is higher by the slack of arrays and dictionaries that grow by doubling.
     public static var estimatedBytesPerBucket: Int {
-        let slot = MemoryLayout<BucketKey>.stride + MemoryLayout<BucketState>.stride + 2 * MemoryLayout<Int32>.stride
+        let slot = MemoryLayout<BucketTable.Slot>.stride
         let entry = (MemoryLayout<BucketKey>.stride + MemoryLayout<Int32>.stride) * 4 / 3 + 1
         return slot + entry
     }

@@ -34,23 +34,25 @@ public enum RateLimitHeaders {
         if draftFields {
             line("RateLimit-Policy: ", &buffer) {
                 $0 += decision.policy.structuredName
-                $0 += ";q=".utf8
+                ASCII.append(";q=", to: &$0)
                 ASCII.appendDecimal(Int64(decision.limit), to: &$0)
-                $0 += ";w=".utf8
+                ASCII.append(";w=", to: &$0)
                 ASCII.appendDecimal(decision.policy.windowSeconds, to: &$0)
             }
             line("RateLimit: ", &buffer) {
                 $0 += decision.policy.structuredName
-                $0 += ";r=".utf8
+                ASCII.append(";r=", to: &$0)
                 ASCII.appendDecimal(max(0, decision.remaining), to: &$0)
-                $0 += ";t=".utf8
+                ASCII.append(";t=", to: &$0)
                 ASCII.appendDecimal(ASCII.ceilDiv(decision.resetAfter, 1_000_000_000), to: &$0)
             }
         }
     }
 
     /// The same headers as name/value pairs, in the same order.
-    public static func fields(_ decision: RateLimitDecision, draftFields: Bool = true) -> [(name: String, value: String)] {
+    public static func fields(
+        _ decision: RateLimitDecision, draftFields: Bool = true
+    ) -> [(name: String, value: String)] {
         var bytes: [UInt8] = []
         write(decision, into: &bytes, draftFields: draftFields)
         var result: [(name: String, value: String)] = []
@@ -66,7 +68,7 @@ public enum RateLimitHeaders {
 
     /// `LIMITER/<client ip>/<ROUTE_NAME>/<limit>/<time>/<per>`.
     public static func appendBucket(_ decision: RateLimitDecision, to buffer: inout [UInt8]) {
-        buffer += "LIMITER/".utf8
+        ASCII.append("LIMITER/", to: &buffer)
         ASCII.appendAddress(decision.client, to: &buffer)
         buffer += decision.policy.bucketSuffix
     }
@@ -75,27 +77,16 @@ public enum RateLimitHeaders {
     /// "bucket": "LIMITER/..."}`. `retry_after` is in seconds and always carries a decimal point (`1.0`) so
     /// that JSON readers see a float; it is at least one millisecond.
     public static func writeRejectionBody(_ decision: RateLimitDecision, into buffer: inout [UInt8]) {
-        buffer += #"{"message": "You are being rate limited.", "retry_after": "#.utf8
+        ASCII.append(#"{"message": "You are being rate limited.", "retry_after": "#, to: &buffer)
         ASCII.appendSeconds(nanoseconds: max(1, decision.retryAfter), forceFraction: true, to: &buffer)
-        buffer += #", "global": "#.utf8
-        buffer += (decision.isGlobal ? "true" : "false").utf8
-        buffer += #", "bucket": ""#.utf8
-        var bucket: [UInt8] = []
-        appendBucket(decision, to: &bucket)
-        for byte in bucket {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                buffer.append(UInt8(ascii: "\\"))
-                buffer.append(byte)
-            case 0..<0x20:
-                buffer += "\\u00".utf8
-                buffer.append(hexDigit(byte >> 4))
-                buffer.append(hexDigit(byte & 0xF))
-            default:
-                buffer.append(byte)
-            }
-        }
-        buffer += #""}"#.utf8
+        ASCII.append(#", "global": "#, to: &buffer)
+        if decision.isGlobal { ASCII.append("true", to: &buffer) } else { ASCII.append("false", to: &buffer) }
+        ASCII.append(#", "bucket": ""#, to: &buffer)
+        // The address needs no escaping; the rest was escaped for JSON once, in `LimitPolicy`.
+        ASCII.append("LIMITER/", to: &buffer)
+        ASCII.appendAddress(decision.client, to: &buffer)
+        buffer += decision.policy.jsonBucketSuffix
+        ASCII.append(#""}"#, to: &buffer)
     }
 
     /// The 429 body as a String.
@@ -109,13 +100,9 @@ public enum RateLimitHeaders {
     public static let rejectionContentType = "application/json"
 
     private static func line(_ prefix: StaticString, _ buffer: inout [UInt8], value: (inout [UInt8]) -> Void) {
-        buffer += UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        ASCII.append(prefix, to: &buffer)
         value(&buffer)
         buffer.append(UInt8(ascii: "\r"))
         buffer.append(UInt8(ascii: "\n"))
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }

@@ -16,6 +16,14 @@ public struct RateLimitPlan: Sendable {
     public func decision(
         global g: BucketEvaluation, route r: BucketEvaluation, shadowWouldReject: UInt64 = 0
     ) -> RateLimitDecision {
+        RateLimitPlan.decision(
+            client: client, now: now, global: global, g, route: route, r, shadowWouldReject: shadowWouldReject)
+    }
+
+    static func decision(
+        client: IPAddress, now: Int64, global: LimitPolicy, _ g: BucketEvaluation, route: LimitPolicy,
+        _ r: BucketEvaluation, shadowWouldReject: UInt64
+    ) -> RateLimitDecision {
         let globalRejects = !g.allowed && !global.dryRun
         let routeRejects = !r.allowed && !route.dryRun
         let outcome: RateLimitDecision.Outcome =

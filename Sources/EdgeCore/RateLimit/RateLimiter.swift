@@ -47,7 +47,7 @@ public final class RateLimiter: Sendable {
     public func policy(for route: RouteMatch) -> LimitPolicy { policies[route.index + 1] }
 
     /// The route of a request (see `RouteTable.match`).
-    public func match(method: some StringProtocol, path: Substring) -> RouteMatch {
+    public func match(method: String, path: Substring) -> RouteMatch {
         routes.match(method: method, path: path)
     }
 
@@ -61,13 +61,19 @@ public final class RateLimiter: Sendable {
     /// Decides one request: global and route buckets are evaluated together and counted only if both let it
     /// through; every shadow rule of the route is evaluated (and counted when it would pass) on its own.
     public func check(client: IPAddress, route: RouteMatch, now: Int64) -> RateLimitDecision {
-        let plan = plan(client: client, route: route, now: now)
-        let (g, r) = store.acquire(plan.globalRequest, plan.routeRequest, now: now)
+        // The same steps as `plan` + `RateLimitPlan.decision`, without building the plan (fewer retains).
+        let global = policies[0]
+        let routePolicy = policies[route.index + 1]
+        let (g, r) = store.acquire(global.request(for: client), routePolicy.request(for: client), now: now)
         var shadowBits: UInt64 = 0
-        for i in 0..<plan.shadows.count where !store.acquire(plan.shadowRequest(i), now: now).allowed {
-            shadowBits |= 1 << UInt64(i)
+        let shadows = shadowRanges[route.index]
+        var bit: UInt64 = 1
+        for index in shadows {
+            if !store.acquire(policies[index].request(for: client), now: now).allowed { shadowBits |= bit }
+            bit <<= 1
         }
-        return plan.decision(global: g, route: r, shadowWouldReject: shadowBits)
+        return RateLimitPlan.decision(
+            client: client, now: now, global: global, g, route: routePolicy, r, shadowWouldReject: shadowBits)
     }
 
     /// Drops expired buckets (call every few seconds off the request path); returns how many.

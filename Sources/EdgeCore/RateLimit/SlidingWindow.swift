@@ -21,7 +21,7 @@ enum SlidingWindow {
                 previous = oldCurrent
             }
         }
-        let elapsed = now - start
+        let elapsed = max(0, now - start)  // a clock stepping back does not inflate the estimate
         let p = Int128(period)
         let weightedPrevious = Int128(previous) * Int128(period - elapsed)
         let used = weightedPrevious + Int128(current + 1) * p

@@ -10,7 +10,8 @@ enum TokenBucket {
         let newTAT = tat + interval
         let allowAt = newTAT - tolerance
         guard now >= allowAt else {
-            return BucketEvaluation(allowed: false, remaining: 0, resetAt: tat, retryAfter: allowAt - now, counted: state)
+            return BucketEvaluation(
+                allowed: false, remaining: 0, resetAt: tat, retryAfter: allowAt - now, counted: state)
         }
         let remaining = (tolerance - (newTAT - now)) / interval
         return BucketEvaluation(

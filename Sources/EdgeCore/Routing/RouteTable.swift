@@ -1,10 +1,10 @@
 /// Maps a request's method and path to the rate-limit rule that covers it (CONTRACT section 3).
 ///
 /// Built once from the validated config. Templates are compiled into segment arrays and compared as UTF-8
-/// bytes, so `match` does not allocate. When several templates match, the one with a literal segment at the
-/// first position where they differ wins (`/guilds/@me` beats `/guilds/{guild_id}`); on equal templates a
-/// rule naming the method beats a method-less one, then config order decides. Nothing matching gives the
-/// `default` rule (index 0).
+/// bytes, so `match` does not allocate (for native Strings). When several templates match, the one with a
+/// literal segment at the first position where they differ wins (`/guilds/@me` beats `/guilds/{guild_id}`);
+/// on equal templates a rule naming the method beats a method-less one, then config order decides. Nothing
+/// matching gives the `default` rule (index 0).
 public struct RouteTable: Sendable {
     struct Entry: Sendable {
         /// Uppercased method bytes; nil matches any method.
@@ -36,17 +36,35 @@ public struct RouteTable: Sendable {
 
     /// The rule for `method` (case-sensitive, as HTTP methods are; config methods are uppercased) and
     /// `path` (a query, if still present, is ignored).
-    public func match(method: some StringProtocol, path: Substring) -> RouteMatch {
+    public func match(method: String, path: Substring) -> RouteMatch {
+        var method = method
+        return method.withUTF8 { methodBytes in match(methodBytes: methodBytes, path: path) }
+    }
+
+    /// The same with the method as a Substring (straight from a request line).
+    public func match(method: Substring, path: Substring) -> RouteMatch {
+        var method = method
+        return method.withUTF8 { methodBytes in match(methodBytes: methodBytes, path: path) }
+    }
+
+    /// The same with the method's bytes.
+    public func match(methodBytes: UnsafeBufferPointer<UInt8>, path: Substring) -> RouteMatch {
         var path = path
-        if let query = path.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
-            path = path[..<query]
+        return path.withUTF8 { pathBytes in
+            var end = 0
+            while end < pathBytes.count, pathBytes[end] != UInt8(ascii: "?"), pathBytes[end] != UInt8(ascii: "#") {
+                end += 1
+            }
+            return match(methodBytes: methodBytes, pathBytes: UnsafeBufferPointer(rebasing: pathBytes[..<end]))
         }
-        let methodBytes = method.utf8
+    }
+
+    private func match(methodBytes: UnsafeBufferPointer<UInt8>, pathBytes: UnsafeBufferPointer<UInt8>) -> RouteMatch {
         var best = -1
         for position in entries.indices {
             let entry = entries[position]
             if let required = entry.method, !methodBytes.elementsEqual(required) { continue }
-            guard entry.template.matches(path.utf8) else { continue }
+            guard entry.template.matches(pathBytes) else { continue }
             if best >= 0 {
                 let current = entries[best]
                 if entry.template.specificity < current.template.specificity { continue }

@@ -32,26 +32,28 @@ struct RouteTemplate: Sendable, Hashable {
 
     /// Whether `path` (bytes, query already removed) matches. Empty segments (`//`) never match, and one
     /// trailing slash is ignored (`/users/@me/` matches `/users/@me`). Does not allocate.
-    func matches(_ path: Substring.UTF8View) -> Bool {
+    func matches(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
         let slash = UInt8(ascii: "/")
-        var index = path.startIndex
-        let end = path.endIndex
-        guard index < end, path[index] == slash else { return false }
-        index = path.index(after: index)
+        let end = path.count
+        guard end > 0, path[0] == slash else { return false }
+        var index = 1
         if segments.isEmpty { return index == end }
         for segment in segments {
             guard index < end else { return false }
             var segmentEnd = index
-            while segmentEnd < end, path[segmentEnd] != slash { segmentEnd = path.index(after: segmentEnd) }
+            while segmentEnd < end, path[segmentEnd] != slash { segmentEnd += 1 }
             guard segmentEnd != index else { return false }
             switch segment {
             case .parameter:
                 break
             case .literal(let bytes):
-                guard path[index..<segmentEnd].elementsEqual(bytes) else { return false }
+                guard bytes.count == segmentEnd - index else { return false }
+                var offset = 0
+                while offset < bytes.count, bytes[offset] == path[index + offset] { offset += 1 }
+                guard offset == bytes.count else { return false }
             }
             index = segmentEnd
-            if index < end { index = path.index(after: index) }
+            if index < end { index += 1 }
         }
         // Done with the template: the path must be done too (one trailing slash was consumed above).
         return index == end
