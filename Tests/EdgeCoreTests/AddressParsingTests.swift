@@ -145,6 +145,7 @@ struct AddressParsingTests {
     @Test("malformed upstream URLs are refused", arguments: [
         "127.0.0.1:7070", "ftp://a:1", "http:/a:1", "http://", "http://:80", "http://a:0", "http://a:99999",
         "http://user@a:1", "http://a:1/?x=1", "http://a:1/#top", "http://a b:1", "http://a:1/x y", "HTTP://a:1",
+        "http://1.2.3", "http://01.2.3.4:80",
     ])
     func badUpstreamURL(text: String) {
         #expect(UpstreamURL(parsing: text) == nil)

@@ -83,7 +83,8 @@ public struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
             self.init(scheme: scheme, host: hp.host, port: hp.port, path: path)
         } else if rest.hasPrefix("["), rest.hasSuffix("]"), IPAddress(rest.dropFirst().dropLast()) != nil {
             self.init(scheme: scheme, host: String(rest.dropFirst().dropLast()), port: defaultPort, path: path)
-        } else if !rest.contains(":"), !rest.contains(" ") {
+        } else if !rest.contains(":"), !rest.contains(" "),
+                  !rest.allSatisfy({ $0 == "." || ($0.isASCII && $0.isNumber) }) || IPAddress(rest) != nil {
             self.init(scheme: scheme, host: String(rest), port: defaultPort, path: path)
         } else {
             return nil
