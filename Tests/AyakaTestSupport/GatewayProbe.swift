@@ -91,6 +91,14 @@ public final class GatewayProbe: Sendable {
         return message
     }
 
+    /// The first message of type `t`, skipping others (events the test does not care about).
+    public func skip(to t: String) async throws -> Message {
+        while let message = await next() {
+            if message.type == t { return message }
+        }
+        throw TestFailure("connection closed while waiting for \(t)")
+    }
+
     /// Closes from the client side and returns the server's close frame, if any.
     @discardableResult public func close() async throws -> WebSocketCloseFrame? {
         commands.yield(.close)
