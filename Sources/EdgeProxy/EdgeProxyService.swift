@@ -63,11 +63,25 @@ public struct EdgeProxyService: Service {
         }
         try? await gracefulShutdown()
         sweeper.cancel()
-        logger.info("proxy stopping: no new connections; gateway clients get 1001")
+        // Drain: stop accepting, tell gateway clients 1001, close idle keep-alive connections and let the
+        // requests under way finish until `proxy.drain_timeout` (a second signal cancels: see `Serve`).
+        logger.info("draining: no new connections; gateway clients get 1001", metadata: [
+            "open_connections": "\(shared.channels.count)", "gateway_sessions": "\(gatewayShared.sessions.count)",
+        ])
         try? await rest.close()
         try? await gateway.close()
-        gatewayShared.sessions.goAway()
+        gatewayShared.sessions.broadcast(GatewayGoingAway())
+        shared.channels.broadcast(DrainRequested())
+        let deadline = ContinuousClock.now + config.proxy.drainTimeout.duration
+        let left = await shared.channels.waitUntilEmpty(deadline: deadline)
+        if left > 0 {
+            logger.warning("drain deadline passed: closing connections still open", metadata: ["count": "\(left)"])
+            shared.channels.closeAll()
+        }
+        _ = await gatewayShared.sessions.waitUntilEmpty(deadline: ContinuousClock.now + .seconds(2))
+        gatewayShared.sessions.closeAll()
         pools.closeIdle()
+        logger.info("drained")
     }
 }
 

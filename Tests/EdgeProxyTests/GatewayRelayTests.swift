@@ -163,7 +163,7 @@ import Testing
         let gateway = try await GatewayHarness.start(upstreamPorts: [upstream.port])
         let client = try await TestWebSocketClient.connect(port: gateway.port)
         #expect(await eventually { gateway.shared.sessions.count == 1 })
-        gateway.shared.sessions.goAway()
+        gateway.shared.sessions.broadcast(GatewayGoingAway())
         #expect(await client.closeCode() == 1001)
         await gateway.stop(); await upstream.stop()
     }

@@ -7,7 +7,8 @@ final class GatewayContext: Sendable {
     let upstreams: [UpstreamURL]
     let resolver: ClientAddressResolver
     let connections: ConnectionLimiter
-    let sessions = GatewaySessions()
+    /// Open relayed sessions; shutdown sends each 1001.
+    let sessions = ChannelRegistry()
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
     let handshakeTimeout: TimeAmount
@@ -37,27 +38,5 @@ final class GatewayContext: Sendable {
     /// Round robin start index for the next upgrade.
     func takeUpstreamIndex() -> Int {
         nextUpstream.add(1, ordering: .relaxed).oldValue
-    }
-}
-
-/// Open relayed gateway connections, so shutdown can send each client 1001 `Going away`.
-final class GatewaySessions: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    func add(_ channel: any Channel) {
-        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
-    }
-
-    func remove(_ channel: any Channel) {
-        _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-    }
-
-    var count: Int { channels.withLock { $0.count } }
-
-    /// Asks every open session to close with 1001.
-    func goAway() {
-        for channel in channels.withLock({ Array($0.values) }) {
-            channel.pipeline.fireUserInboundEventTriggered(GatewayGoingAway())
-        }
     }
 }

@@ -113,10 +113,9 @@ enum GatewayUpgrade {
             _ = sync.removeHandler(handler)
             let relay = GatewayClientRelay(limits: shared.limits, upstream: handshake.relay, clock: shared.clock) {
                 shared.connections.release(client)
-                shared.sessions.remove(channel)
             }
             try sync.addHandler(relay)
-            shared.sessions.add(channel)
+            shared.sessions.track(channel)
         }
     }
 }

@@ -30,6 +30,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var upstreamKeepAlive = true
     private var closeClientAfterResponse = false
     private var responseInProgress = false
+    /// The proxy is shutting down: no further request on this connection.
+    private var draining = false
 
     // Backpressure and timers.
     private var clientReadsHeld = false
@@ -106,7 +108,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         requestHead = head
         bodyBytes = 0
         retriedStaleConnection = false
-        closeClientAfterResponse = false
+        closeClientAfterResponse = draining
         requestID = head.headers.first(name: "x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 200 ? nil : $0 }
             ?? requestIDs.next()
 
@@ -327,6 +329,10 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     private func becomeIdle() {
+        if draining {
+            context?.close(promise: nil)
+            return
+        }
         requestHead = nil
         headerTimeout?.awaitNextHead()
         releaseClientReads()
@@ -343,7 +349,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         for (name, value) in admission.responseHeaders { headers.add(name: name, value: value) }
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         if !requestID.isEmpty { headers.add(name: "X-Request-ID", value: requestID) }
-        let keepAlive = !close && (requestHead?.isKeepAlive ?? false)
+        let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
                       promise: nil)
@@ -353,6 +359,23 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if close {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    // MARK: drain
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is DrainRequested else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        draining = true
+        if machine.isIdle {
+            context.close(promise: nil)
+        } else {
+            // Finish the exchange under way, tell the client (`Connection: close` if the head is still to
+            // come), then close.
+            closeClientAfterResponse = true
         }
     }
 

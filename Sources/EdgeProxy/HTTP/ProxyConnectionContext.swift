@@ -14,6 +14,8 @@ final class ProxyConnectionContext: Sendable {
     let headerTimeout: TimeAmount
     /// Open client connections, per IP and in total.
     let connections: ConnectionLimiter
+    /// Every open client channel, for the drain on shutdown.
+    let channels = ChannelRegistry()
     /// Wall-clock nanoseconds since the Unix epoch for rate-limit windows; injected by tests.
     let clock: @Sendable () -> Int64
 

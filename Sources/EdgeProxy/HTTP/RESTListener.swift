@@ -42,6 +42,7 @@ final class RESTListener: Sendable {
                         }
                         channel.closeFuture.whenComplete { _ in shared.connections.release(peer) }
                     }
+                    shared.channels.track(channel)
                     let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout)
                     try sync.addHandler(headerTimeout)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
