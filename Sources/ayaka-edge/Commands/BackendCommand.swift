@@ -18,10 +18,7 @@ struct BackendCommand: AsyncParsableCommand {
         let (config, _) = try ConfigReport.loadOrExit(options.config)
         let backend = try AyakaBackendService(configuration: BackendConfiguration(config), logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: backend)], gracefulShutdownSignals: [.sigterm, .sigint],
-            // A second SIGTERM/SIGINT during the drain cancels it: the process exits at once.
-            cancellationSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
+            services: [.init(service: backend)], logger: logger))
+        try await ShutdownSignals.run(group, logger: logger)
     }
 }

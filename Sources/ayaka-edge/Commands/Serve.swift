@@ -35,10 +35,7 @@ struct Serve: AsyncParsableCommand {
         }
         services.append(.init(service: EdgeProxyService(config: config.withEmbeddedBackendUpstreams, logger: logger)))
         let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-            // A second SIGTERM/SIGINT during the drain cancels it: the process exits at once.
-            cancellationSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
+            services: services, logger: logger))
+        try await ShutdownSignals.run(group, logger: logger)
     }
 }
