@@ -7,7 +7,8 @@ enum ReportText {
         out += "rate_limited: \(totals.rateLimited) (\(Formatting.percent(totals.rateLimited, of: totals.requests)))\n"
         out += "dry_run_would_reject: \(totals.dryRunWouldReject)\n"
         out += "responses_4xx: \(totals.responses4xx)\n"
-        out += "responses_5xx: \(totals.responses5xx) (error rate \(Formatting.percent(totals.responses5xx, of: totals.requests)))\n"
+        let errorRate = Formatting.percent(totals.responses5xx, of: totals.requests)
+        out += "responses_5xx: \(totals.responses5xx) (error rate \(errorRate))\n"
         out += "bytes_in: \(totals.bytesIn)\n"
         out += "bytes_out: \(totals.bytesOut)\n"
         out += "latency_ms: p50 \(ms(totals.latency.p50Ms)) p90 \(ms(totals.latency.p90Ms)) "

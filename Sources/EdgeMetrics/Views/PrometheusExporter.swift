@@ -74,7 +74,8 @@ public final class PrometheusExporter: Sendable {
                 counter("http_dry_run_would_reject", "Requests a dry-run rule would have rejected.", [("route", route)])
                     .increment(by: row.dryRunWouldReject)
             }
-            counter("http_received_bytes", "Request body bytes received.", [("route", route)]).increment(by: row.bytesIn)
+            counter("http_received_bytes", "Request body bytes received.", [("route", route)])
+                .increment(by: row.bytesIn)
             counter("http_sent_bytes", "Response body bytes sent.", [("route", route)]).increment(by: row.bytesOut)
             let histogram = registry.makeDurationHistogram(
                 descriptor: MetricNameDescriptor(
@@ -124,7 +125,8 @@ public final class PrometheusExporter: Sendable {
             counter("gateway_pings_relayed", "Client pings relayed upstream.", []).increment(by: row.pingsRelayed)
             counter("gateway_ping_timeouts", "Connections closed with 4009 (no ping in time).", [])
                 .increment(by: row.pingTimeouts)
-            counter("gateway_rejected", "Upgrades refused by the per-IP connection cap.", []).increment(by: row.rejected)
+            counter("gateway_rejected", "Upgrades refused by the per-IP connection cap.", [])
+                .increment(by: row.rejected)
         }
         for (key, count) in snapshot.closeCodes {
             counter("gateway_close_codes", "Gateway connections closed, by close code.", [("code", "\(key.code)")])

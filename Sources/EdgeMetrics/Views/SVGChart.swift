@@ -23,28 +23,32 @@ struct SVGChart {
         let plotHeight = Self.height - Self.top - Self.bottom
         let largest = series.flatMap(\.values).max() ?? 0
         let yMax = Self.niceCeiling(largest)
+        let c = Self.coordinate
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" width="\(Int(Self.width))" \
             height="\(Int(Self.height))" viewBox="0 0 \(Int(Self.width)) \(Int(Self.height))" role="img" \
             aria-label="\(HTML.escape(title))">
             <title>\(HTML.escape(title))</title>
-            <rect x="\(Self.left)" y="\(Self.top)" width="\(plotWidth)" height="\(plotHeight)" class="plot"/>
-            <line x1="\(Self.left)" y1="\(Self.top + plotHeight / 2)" x2="\(Self.left + plotWidth)" \
-            y2="\(Self.top + plotHeight / 2)" class="grid"/>
-            <text x="\(Self.left - 6)" y="\(Self.top + 10)" class="axis" text-anchor="end">\(Self.label(yMax))</text>
-            <text x="\(Self.left - 6)" y="\(Self.top + plotHeight / 2 + 4)" class="axis" \
+            <rect x="\(c(Self.left))" y="\(c(Self.top))" width="\(c(plotWidth))" height="\(c(plotHeight))" \
+            class="plot"/>
+            <line x1="\(c(Self.left))" y1="\(c(Self.top + plotHeight / 2))" x2="\(c(Self.left + plotWidth))" \
+            y2="\(c(Self.top + plotHeight / 2))" class="grid"/>
+            <text x="\(c(Self.left - 6))" y="\(c(Self.top + 10))" class="axis" \
+            text-anchor="end">\(Self.label(yMax))</text>
+            <text x="\(c(Self.left - 6))" y="\(c(Self.top + plotHeight / 2 + 4))" class="axis" \
             text-anchor="end">\(Self.label(yMax / 2))</text>
-            <text x="\(Self.left - 6)" y="\(Self.top + plotHeight)" class="axis" text-anchor="end">0</text>
-            <text x="\(Self.left)" y="\(Self.height - 8)" class="axis">\(Formatting.clock(seconds: startTime))</text>
-            <text x="\(Self.left + plotWidth)" y="\(Self.height - 8)" class="axis" \
+            <text x="\(c(Self.left - 6))" y="\(c(Self.top + plotHeight))" class="axis" text-anchor="end">0</text>
+            <text x="\(c(Self.left))" y="\(c(Self.height - 8))" \
+            class="axis">\(Formatting.clock(seconds: startTime))</text>
+            <text x="\(c(Self.left + plotWidth))" y="\(c(Self.height - 8))" class="axis" \
             text-anchor="end">\(Formatting.clock(seconds: endTime)) UTC</text>
-            <text x="\(Self.left + plotWidth / 2)" y="\(Self.height - 8)" class="axis" \
+            <text x="\(c(Self.left + plotWidth / 2))" y="\(c(Self.height - 8))" class="axis" \
             text-anchor="middle">\(HTML.escape(unit))</text>
 
             """
         for item in series {
             let count = max(1, item.values.count - 1)
-            let points = item.values.enumerated().map { index, value in
+            let points = item.values.enumerated().map { index, value -> String in
                 let x = Self.left + plotWidth * Double(index) / Double(count)
                 let y = Self.top + plotHeight - (yMax > 0 ? plotHeight * min(value, yMax) / yMax : 0)
                 return "\(Self.coordinate(x)),\(Self.coordinate(y))"
@@ -54,10 +58,10 @@ struct SVGChart {
         }
         var legendX = Self.left + 8
         for item in series {
-            svg += "<rect x=\"\(Self.coordinate(legendX))\" y=\"\(Self.top + 6)\" width=\"10\" height=\"3\" "
-                + "fill=\"\(item.color)\"/>"
-            svg += "<text x=\"\(Self.coordinate(legendX + 14))\" y=\"\(Self.top + 12)\" class=\"legend\">"
-                + "\(HTML.escape(item.name))</text>\n"
+            svg += "<rect x=\"\(Self.coordinate(legendX))\" y=\"\(Self.coordinate(Self.top + 6))\" "
+                + "width=\"10\" height=\"3\" fill=\"\(item.color)\"/>"
+            svg += "<text x=\"\(Self.coordinate(legendX + 14))\" y=\"\(Self.coordinate(Self.top + 12))\" "
+                + "class=\"legend\">\(HTML.escape(item.name))</text>\n"
             legendX += 14 + Double(item.name.count) * 7 + 16
         }
         svg += "</svg>"

@@ -74,7 +74,8 @@ enum StatusText {
             upstreams.append([
                 name, "\(row.requests)", "\(row.connectFailures)", "\(row.timeouts)", "\(row.broken)",
                 "\(row.responses5xx)", Formatting.milliseconds(row.latency.percentileNanos(0.5)),
-                Formatting.milliseconds(row.latency.percentileNanos(0.99)), Formatting.milliseconds(row.latency.maxNanos),
+                Formatting.milliseconds(row.latency.percentileNanos(0.99)),
+                Formatting.milliseconds(row.latency.maxNanos),
             ])
         }
         out += upstreams.render()
