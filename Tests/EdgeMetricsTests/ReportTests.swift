@@ -33,8 +33,10 @@ import Testing
         #expect(usersGet.requests == 17)
         #expect(usersGet.responses2xx == 15)
         #expect(usersGet.responses5xx == 2)
-        #expect(usersGet.latency.p50Ms == 5)
-        #expect(usersGet.latency.p90Ms == 50)
+        // 15 × 3 ms in (2, 5] and 2 × 50 ms in (20, 50]: rank 9 → 2 + 3 × 9/15; rank 16 → 20 + 30 × 1/2.
+        #expect(usersGet.latency.p50Ms == 3.8)
+        #expect(usersGet.latency.p90Ms == 35)
+        #expect(usersGet.latency.p99Ms == 50)
         #expect(usersGet.latency.maxMs == 50)
         #expect(report.topLimited == [
             .init(client: "203.0.113.7", route: "users.create", rejected: 5),
@@ -68,7 +70,7 @@ import Testing
         #expect(lines.contains("responses_5xx: 2 (error rate 8.33%)"))
         let usersGet = try #require(lines.first { $0.hasPrefix("  users.get ") })
         #expect(usersGet.split(separator: " ").map(String.init) == [
-            "users.get", "17", "15", "0", "0", "2", "0", "1", "11.76%", "5.000", "50.000", "50.000", "50.000",
+            "users.get", "17", "15", "0", "0", "2", "0", "1", "11.76%", "3.800", "35.000", "50.000", "50.000",
         ])
         #expect(lines.contains { $0.split(separator: " ") == ["203.0.113.7", "users.create", "5"] })
     }

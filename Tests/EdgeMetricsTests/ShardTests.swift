@@ -115,10 +115,13 @@ import Testing
         for _ in 0..<9 { histogram.record(nanos: 30_000_000) }     // le_50ms
         histogram.record(nanos: 700_000_000)                        // le_1s, the max
         #expect(histogram.count == 100)
-        #expect(histogram.percentileNanos(0.5) == 2_000_000)
+        // Rank 50 of 90 in (1 ms, 2 ms]: 1 ms + 1 ms × 50/90.
+        #expect(histogram.percentileNanos(0.5) == 1_555_555)
         #expect(histogram.percentileNanos(0.9) == 2_000_000)
-        #expect(histogram.percentileNanos(0.91) == 50_000_000)
+        // Rank 1 of 9 in (20 ms, 50 ms]: 20 ms + 30 ms / 9.
+        #expect(histogram.percentileNanos(0.91) == 23_333_333)
         #expect(histogram.percentileNanos(0.99) == 50_000_000)
+        // In (500 ms, 1 s], but never above the maximum.
         #expect(histogram.percentileNanos(1.0) == 700_000_000)
         #expect(histogram.maxNanos == 700_000_000)
         #expect(LatencyHistogram().percentileNanos(0.99) == 0)

@@ -1,8 +1,9 @@
 /// Latency counts over `LatencyBuckets`, with the exact sum and maximum, as merged and stored.
 ///
-/// Percentiles are read from the buckets: the estimate for percentile `p` is the upper bound of the
-/// bucket holding the `ceil(p × count)`-th smallest value, never more than the recorded maximum. So an
-/// estimate is at most one bucket step (×2 or ×2.5) above the true value, and exact for the maximum.
+/// Percentiles are read from the buckets the way Prometheus' `histogram_quantile` does: find the bucket
+/// holding the `ceil(p × count)`-th smallest value and interpolate linearly between its bounds, by that
+/// value's rank within the bucket. The estimate never exceeds the recorded maximum (exact for p100), and
+/// a value in the unbounded last bucket reads as the maximum. The error is bounded by the bucket's width.
 public struct LatencyHistogram: Sendable, Equatable, Codable {
     /// Counts per bucket; `LatencyBuckets.count` entries.
     public var buckets: [Int64]
@@ -47,12 +48,15 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
         guard total > 0 else { return 0 }
         let rank = max(1, Int64((fraction * Double(total)).rounded(.up)))
         var seen: Int64 = 0
-        for (index, bucketCount) in buckets.enumerated() {
-            seen += bucketCount
-            if seen >= rank {
+        for (index, bucketCount) in buckets.enumerated() where bucketCount > 0 {
+            if seen + bucketCount >= rank {
                 guard index < LatencyBuckets.upperBoundsNanos.count else { return maxNanos }
-                return min(LatencyBuckets.upperBoundsNanos[index], maxNanos)
+                let lower = index == 0 ? 0 : LatencyBuckets.upperBoundsNanos[index - 1]
+                let upper = LatencyBuckets.upperBoundsNanos[index]
+                let estimate = lower + (upper - lower) * (rank - seen) / bucketCount
+                return min(estimate, maxNanos)
             }
+            seen += bucketCount
         }
         return maxNanos
     }
