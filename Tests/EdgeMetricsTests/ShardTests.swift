@@ -135,3 +135,21 @@ import Testing
         #expect(histogram.percentileNanos(1.0) == 90_000_000_000)
     }
 }
+
+@Suite struct LabelsTests {
+    @Test func labelsFromConfigNumberRoutesLikeTheLimiter() throws {
+        var config = EdgeConfig()
+        config.upstreams.rest = [try #require(UpstreamURL(parsing: "http://10.0.0.5:7070"))]
+        config.rateLimits.routes = [
+            RouteRule(method: "GET", path: "/a", rule: RateLimitRule(name: "a.get", limit: 1, per: .seconds(1)),
+                      shadows: [RateLimitRule(name: "a.get.strict", limit: 1, per: .seconds(10))]),
+            RouteRule(method: "POST", path: "/b", rule: RateLimitRule(name: "b.post", limit: 1, per: .seconds(1))),
+        ]
+        let labels = MetricsLabels(config: config)
+        #expect(labels.routes == ["default", "a.get", "b.post"])
+        #expect(labels.upstreams == ["10.0.0.5:7070"])
+        #expect(labels.shadowRule(route: 1, rule: 0) == "a.get.strict")
+        #expect(labels.shadowRule(route: 2, rule: 0) == "shadow#0")
+        #expect(labels.upstream(4) == "upstream#4")
+    }
+}
