@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The admin listener on a real loopback socket (port 0), fetched with AsyncHTTPClient.
@@ -69,4 +70,46 @@ import Testing
             try await tasks.waitForAll()
         }
     }
+}
+
+/// The flusher service: periodic flushes, and a final one on graceful shutdown.
+@Suite struct FlusherTests {
+    @Test func flushesPeriodicallyAndOnShutdown() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pipeline = MetricsPipeline(
+            labels: KnownTraffic.labels, config: KnownTraffic.config(database: directory.file("m.sqlite")),
+            version: "test", logger: Logger(label: "test")
+        )
+        let drains = Counter()
+        let flusher = MetricsFlusher(pipeline: pipeline, interval: .milliseconds(20)) { now in
+            drains.increment()
+            var snapshot = MetricsSnapshot()
+            snapshot.takenAt = now
+            snapshot.requests[RequestKey(minute: MetricsClocks.minuteStart(ofNanos: now), route: 1, method: .get,
+                                         statusClass: 2)] = {
+                var row = RequestRow()
+                row.requests = 1
+                return row
+            }()
+            return snapshot
+        }
+        let group = ServiceGroup(services: [flusher], logger: Logger(label: "group"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while drains.value < 3 { try await Task.sleep(for: .milliseconds(5)) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        // Every drain was ingested, the last one on shutdown included.
+        #expect(await pipeline.figures().totals.requests == Int64(drains.value))
+        #expect(drains.value >= 4)
+    }
+}
+
+/// A thread-safe counter for tests.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
