@@ -125,7 +125,7 @@ public actor MetricsPipeline {
     }
 
     /// The open database, for the dashboard's queries; nil when disabled or currently failing.
-    public func reader() -> (any DatabaseReader)? {
+    func reader() -> (any DatabaseReader)? {
         guard case .healthy = health.state else { return nil }
         return connection?.pool
     }

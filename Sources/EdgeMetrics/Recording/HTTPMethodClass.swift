@@ -23,10 +23,5 @@ public enum HTTPMethodClass: Int, Sendable, CaseIterable, Comparable {
         self = HTTPMethodClass.allCases.first { $0 != .other && $0.name == name } ?? .other
     }
 
-    /// Reads a stored name back; unknown text is `other`.
-    init(storedName: String) {
-        self.init(name: storedName)
-    }
-
     public static func < (lhs: HTTPMethodClass, rhs: HTTPMethodClass) -> Bool { lhs.rawValue < rhs.rawValue }
 }
