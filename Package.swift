@@ -46,30 +46,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "EdgeMetrics",
-            dependencies: [
-                "EdgeCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            // Documentation next to the code it describes (schema, endpoints).
-            exclude: ["Storage/Schema.md", "Admin/Endpoints.md"],
-            swiftSettings: swiftSettings
-        ),
-        .target(
             name: "EdgeProxy",
             dependencies: [
                 "EdgeCore",
-                "EdgeMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "EdgeMetrics",
             ],
             swiftSettings: swiftSettings
         ),
@@ -85,6 +71,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EdgeMetrics",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // Documentation next to the code it describes (schema, endpoints).
+            exclude: ["Storage/Schema.md", "Admin/Endpoints.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -112,20 +112,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "EdgeMetricsTests",
-            dependencies: [
-                "EdgeMetrics", "EdgeCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
             name: "AyakaBackendTests",
             dependencies: [
                 "AyakaBackend",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EdgeMetricsTests",
+            dependencies: [
+                "EdgeMetrics", "EdgeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
