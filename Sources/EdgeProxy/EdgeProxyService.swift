@@ -7,6 +7,7 @@ import ServiceLifecycle
 /// Where the proxy's listeners ended up (the real ports when 0 was configured).
 public struct ProxyAddresses: Sendable {
     public var restPort: Int
+    public var gatewayPort: Int
 }
 
 /// The proxy as a service: binds the listeners from the config, serves until graceful shutdown, then
@@ -42,7 +43,16 @@ public struct EdgeProxyService: Service {
             "address": "\(config.listen.rest.host):\(restPort)",
             "upstreams": "\(config.upstreams.rest.map(\.description).joined(separator: ","))",
         ])
-        await onReady(ProxyAddresses(restPort: restPort))
+        let gatewayShared = GatewayContext(config: config)
+        let gateway = try await GatewayListener(
+            address: config.listen.gateway, group: group, shared: gatewayShared, headerLimit: config.proxy.maxHeaderSize
+        ).bind()
+        let gatewayPort = gateway.localAddress?.port ?? config.listen.gateway.port
+        logger.info("gateway proxy listening", metadata: [
+            "address": "\(config.listen.gateway.host):\(gatewayPort)",
+            "upstreams": "\(config.upstreams.gateway.map(\.description).joined(separator: ","))",
+        ])
+        await onReady(ProxyAddresses(restPort: restPort, gatewayPort: gatewayPort))
 
         let sweeper = Task {
             // Idle buckets are dropped lazily; a periodic sweep returns their memory during quiet periods.
@@ -53,8 +63,11 @@ public struct EdgeProxyService: Service {
         }
         try? await gracefulShutdown()
         sweeper.cancel()
-        logger.info("REST proxy stopping: no new connections")
+        logger.info("proxy stopping: no new connections; gateway clients get 1001")
         try? await rest.close()
+        try? await gateway.close()
+        gatewayShared.sessions.goAway()
         pools.closeIdle()
     }
 }
+

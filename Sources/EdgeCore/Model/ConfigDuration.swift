@@ -46,11 +46,13 @@ public struct ConfigDuration: Hashable, Sendable, CustomStringConvertible {
     public static func days(_ n: Int64) -> ConfigDuration { ConfigDuration(n, .days) }
     public static func milliseconds(_ n: Int64) -> ConfigDuration { ConfigDuration(n, .milliseconds) }
 
-    /// Parses `10s`, `1m`, `250ms`, `7d`. No sign, no spaces, no fractions; nil otherwise.
+    /// Parses `10s`, `1m`, `250ms`, `7d`. No sign, no spaces, no fractions; nil otherwise, and nil when the
+    /// duration does not fit in `Int64` nanoseconds (about 292 years), so `nanoseconds` never overflows.
     public init?(parsing text: String) {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 12, let count = Int64(digits),
-              let unit = Unit(rawValue: String(text.dropFirst(digits.count)))
+              let unit = Unit(rawValue: String(text.dropFirst(digits.count))),
+              !count.multipliedReportingOverflow(by: unit.nanoseconds).overflow
         else { return nil }
         self.init(count, unit)
     }

@@ -29,6 +29,8 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
               let port = Int(portText), port <= 65535
         else { return nil }
         if host.contains(where: { $0 == " " || $0 == "/" }) { return nil }
+        // A host of only digits and dots is meant as IPv4 and must be one: "1.2.3" and "01.2.3.4" are typos.
+        if host.allSatisfy({ $0 == "." || ($0.isASCII && $0.isNumber) }), IPAddress(host) == nil { return nil }
         self.host = String(host)
         self.port = port
     }
@@ -63,7 +65,9 @@ public struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses `http://127.0.0.1:7070`, `ws://[::1]:7071/`, `http://backend` (default port by scheme).
+    /// No user info, query, fragment or whitespace.
     public init?(parsing text: String) {
+        guard !text.contains(where: { $0 == "?" || $0 == "#" || $0.isWhitespace }) else { return nil }
         guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://"),
               let scheme = Scheme(rawValue: String(text[..<colon]))
         else { return nil }
@@ -79,7 +83,8 @@ public struct UpstreamURL: Hashable, Sendable, CustomStringConvertible {
             self.init(scheme: scheme, host: hp.host, port: hp.port, path: path)
         } else if rest.hasPrefix("["), rest.hasSuffix("]"), IPAddress(rest.dropFirst().dropLast()) != nil {
             self.init(scheme: scheme, host: String(rest.dropFirst().dropLast()), port: defaultPort, path: path)
-        } else if !rest.contains(":"), !rest.contains(" ") {
+        } else if !rest.contains(":"), !rest.contains(" "),
+                  !rest.allSatisfy({ $0 == "." || ($0.isASCII && $0.isNumber) }) || IPAddress(rest) != nil {
             self.init(scheme: scheme, host: String(rest), port: defaultPort, path: path)
         } else {
             return nil

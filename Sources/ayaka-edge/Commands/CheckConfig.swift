@@ -27,8 +27,8 @@ struct CheckConfig: ParsableCommand {
             let config = try ConfigLoader.load(yaml: text, file: file, environment: ProcessInfo.processInfo.environment)
             print("\(file): valid")
             print(ConfigReport.summary(config))
-        } catch let errors as ConfigErrors {
-            print("\(errors)")
+        } catch {
+            print("\(error)")
             throw ExitCode(1)
         }
     }

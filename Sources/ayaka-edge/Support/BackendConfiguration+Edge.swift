@@ -11,7 +11,9 @@ extension BackendConfiguration {
         gatewayPort = config.backend.listenGateway.port
         databasePath = config.backend.database
         pingInterval = config.gateway.pingInterval.duration
-        pingTimeout = config.gateway.pingTimeout.duration
+        // The proxy enforces the ping window (4009); the embedded backend behind it allows a little more,
+        // so a relayed ping arriving at the very edge never makes the backend close first.
+        pingTimeout = config.gateway.pingTimeout.duration + .seconds(5)
     }
 }
 

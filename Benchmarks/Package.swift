@@ -1,0 +1,23 @@
+// swift-tools-version:6.1
+// Micro-benchmarks of ayaka-edge's hot paths, kept out of the main package so its users never resolve them.
+//
+// ordo-one/benchmark 1.38 is not used: on Linux with Swift 6.3 its manifest pulls in
+// ordo-one/swift-runtime-interposer, which this machine's package mirror does not carry, so the package
+// cannot resolve here. `LimiterBenchmarks` is a plain executable timed with `ContinuousClock` instead.
+// Run it in release: `swift run -c release LimiterBenchmarks` from this directory.
+import PackageDescription
+
+let package = Package(
+    name: "ayaka-edge-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "ayaka-edge", path: ".."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "LimiterBenchmarks",
+            dependencies: [.product(name: "EdgeCore", package: "ayaka-edge")],
+            path: "Benchmarks/LimiterBenchmarks"
+        ),
+    ]
+)

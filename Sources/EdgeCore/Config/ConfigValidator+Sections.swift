@@ -1,0 +1,109 @@
+/// The sections other than `rate_limits`, each key read over its default.
+extension ConfigValidator {
+    func readListen(_ root: Section, into config: inout EdgeConfig) {
+        guard let listen = section("listen", in: root) else { return }
+        update(&config.listen.rest, from: listen, "rest", hostPort)
+        update(&config.listen.gateway, from: listen, "gateway", hostPort)
+        update(&config.listen.admin, from: listen, "admin", hostPort)
+    }
+
+    func readUpstreams(_ root: Section, into config: inout EdgeConfig) {
+        guard let upstreams = section("upstreams", in: root) else { return }
+        update(&config.upstreams.rest, from: upstreams, "rest") { node, path in
+            self.list(node, at: path, of: "http:// or https:// URLs") { item, itemPath in
+                self.url(item, at: itemPath, schemes: [.http, .https], example: "http://127.0.0.1:7070")
+            }
+        }
+        update(&config.upstreams.gateway, from: upstreams, "gateway") { node, path in
+            self.list(node, at: path, of: "ws:// or wss:// URLs") { item, itemPath in
+                self.url(item, at: itemPath, schemes: [.ws, .wss], example: "ws://127.0.0.1:7071")
+            }
+        }
+    }
+
+    func readClientIP(_ root: Section, into config: inout EdgeConfig) {
+        guard let clientIP = section("client_ip", in: root) else { return }
+        update(&config.clientIP.trustedProxies, from: clientIP, "trusted_proxies") { node, path in
+            self.list(node, at: path, of: "CIDRs", self.cidr)
+        }
+    }
+
+    func readGateway(_ root: Section, into config: inout EdgeConfig) {
+        guard let gateway = section("gateway", in: root) else { return }
+        update(&config.gateway.publicURL, from: gateway, "public_url") { node, path -> String?? in
+            if case .null = node.value { return .some(nil) }
+            let url = self.url(node, at: path, schemes: [.ws, .wss], example: "ws://chat.example.com:8081")
+            guard url != nil, case .scalar(let text) = node.value else { return nil }
+            return .some(text)
+        }
+        update(&config.gateway.pingInterval, from: gateway, "ping_interval") { node, path in
+            self.duration(node, at: path, allowMilliseconds: false)
+        }
+        update(&config.gateway.pingTimeout, from: gateway, "ping_timeout") { node, path in
+            self.duration(node, at: path, allowMilliseconds: false)
+        }
+        update(&config.gateway.maxConnectionsPerIP, from: gateway, "max_connections_per_ip") { node, path in
+            self.integer(node, at: path, minimum: 1)
+        }
+        let defaultMessages = config.gateway.messages
+        update(&config.gateway.messages, from: gateway, "messages") { node, path in
+            self.rule(node, at: path, over: defaultMessages)
+        }
+        update(&config.gateway.maxMessageSize, from: gateway, "max_message_size", size)
+    }
+
+    func readMetrics(_ root: Section, into config: inout EdgeConfig) {
+        guard let metrics = section("metrics", in: root) else { return }
+        update(&config.metrics.enabled, from: metrics, "enabled", bool)
+        update(&config.metrics.database, from: metrics, "database", nonEmptyText)
+        update(&config.metrics.flushInterval, from: metrics, "flush_interval") { node, path in
+            self.duration(node, at: path, allowMilliseconds: false)
+        }
+        update(&config.metrics.retention, from: metrics, "retention") { node, path in
+            self.duration(node, at: path, allowMilliseconds: false)
+        }
+    }
+
+    func readBackend(_ root: Section, into config: inout EdgeConfig) {
+        guard let backend = section("backend", in: root) else { return }
+        if let listen = section("listen", in: backend) {
+            update(&config.backend.listenREST, from: listen, "rest", hostPort)
+            update(&config.backend.listenGateway, from: listen, "gateway", hostPort)
+        }
+        update(&config.backend.database, from: backend, "database", nonEmptyText)
+    }
+
+    func readProxy(_ root: Section, into config: inout EdgeConfig) {
+        guard let proxy = section("proxy", in: root) else { return }
+        let timeout: (ConfigNode, ConfigKeyPath) -> ConfigDuration? = { node, path in
+            self.duration(node, at: path, allowMilliseconds: true)
+        }
+        update(&config.proxy.connectTimeout, from: proxy, "connect_timeout", timeout)
+        update(&config.proxy.readTimeout, from: proxy, "read_timeout", timeout)
+        update(&config.proxy.idleTimeout, from: proxy, "idle_timeout", timeout)
+        update(&config.proxy.maxBodySize, from: proxy, "max_body_size", size)
+        update(&config.proxy.maxHeaderSize, from: proxy, "max_header_size", size)
+        update(&config.proxy.maxIdleUpstreamConnections, from: proxy, "max_idle_upstream_connections") { node, path in
+            self.integer(node, at: path, minimum: 0)
+        }
+    }
+
+    func readAdmin(_ root: Section, into config: inout EdgeConfig) {
+        guard let admin = section("admin", in: root) else { return }
+        // The token is a secret: problems about it never echo the value.
+        update(&config.admin.token, from: admin, "token") { node, path -> String?? in
+            switch node.value {
+            case .null:
+                return .some(nil)
+            case .scalar(let token) where !token.isEmpty:
+                return .some(token)
+            case .scalar:
+                self.report("must not be empty; leave the key out to disable the admin API's state-changing calls",
+                            at: node.position, path: path, value: nil)
+            case .list, .mapping:
+                self.report("expected a secret string, not \(node.kindName)", at: node.position, path: path, value: nil)
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The gateway listener: `GET /available`, and WebSocket upgrades relayed to the upstream gateway.
+///
+/// An upgrade is accepted only after the upstream handshake succeeded, so a client never gets 101 for a
+/// session that has nowhere to go; a refused upgrade falls through to `GatewayHTTPHandler`, which answers
+/// with the reason (429 with rate-limit headers, 502 or 504).
+final class GatewayListener: Sendable {
+    let address: HostPort
+    private let group: any EventLoopGroup
+    private let shared: GatewayContext
+    private let headerLimit: Int
+
+    init(address: HostPort, group: any EventLoopGroup, shared: GatewayContext, headerLimit: Int) {
+        self.address = address
+        self.group = group
+        self.shared = shared
+        self.headerLimit = headerLimit
+    }
+
+    func bind() async throws -> any Channel {
+        let shared = self.shared
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = headerLimit
+        limits.maxHeaderFieldSize = headerLimit
+        let decoderLimits = limits
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: shared.limits.maxMessageSize,
+                    automaticErrorHandling: false,
+                    shouldUpgrade: { channel, head in GatewayUpgrade.shouldUpgrade(channel: channel, head: head, shared: shared) },
+                    upgradePipelineHandler: { channel, _ in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
+                )
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false,
+                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: true,
+                        withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits
+                    )
+                    try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(shared: shared))
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+    }
+}
+
+/// The two halves of accepting a gateway upgrade, called by NIO's WebSocket upgrader on the channel's loop.
+enum GatewayUpgrade {
+    /// Admits the client (per-IP cap) and completes the upstream handshake; nil refuses the upgrade.
+    static func shouldUpgrade(channel: any Channel, head: HTTPRequestHead, shared: GatewayContext)
+        -> EventLoopFuture<HTTPHeaders?>
+    {
+        let loop = channel.eventLoop
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard path == "/", let handler = try? channel.pipeline.syncOperations.handler(type: GatewayHTTPHandler.self)
+        else { return loop.makeSucceededFuture(nil) }
+        let peer = channel.remoteAddress?.ipAddress
+        let peerTrusted = peer.map(shared.resolver.isTrusted) ?? false
+        let client = peer.map { shared.resolver.resolve(peer: $0, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"]) }
+            ?? .v4(0)
+        guard shared.connections.acquire(client) else {
+            handler.refusal = ConnectionCapResponse.make(client: client, limit: shared.connections.maxPerIP,
+                                                          now: shared.clock())
+            return loop.makeSucceededFuture(nil)
+        }
+        handler.slotHolder = client
+        let boundHandler = NIOLoopBound(handler, eventLoop: loop)
+        return GatewayUpstreamConnector.connect(
+            shared: shared, clientRequest: head, peer: peer, peerTrusted: peerTrusted, on: loop
+        ).map { handshake -> HTTPHeaders? in
+            boundHandler.value.pendingUpstream = handshake
+            var headers = HTTPHeaders()
+            if let chosen = handshake.response.headers.first(name: "sec-websocket-protocol") {
+                headers.add(name: "Sec-WebSocket-Protocol", value: chosen)
+            }
+            return headers
+        }.flatMapError { error -> EventLoopFuture<HTTPHeaders?> in
+            let handler = boundHandler.value
+            handler.releaseSlot()
+            if case GatewayUpstreamError.timedOut = error {
+                handler.refusal = .gatewayTimeout
+            } else if case GatewayUpstreamError.noServers = error {
+                handler.refusal = .noUpstream
+            } else {
+                handler.refusal = .badGateway
+            }
+            return loop.makeSucceededFuture(nil)
+        }
+    }
+
+    /// After 101: swaps the HTTP handler for the frame relay, linked to the upstream side.
+    static func completeUpgrade(channel: any Channel, shared: GatewayContext) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            let sync = channel.pipeline.syncOperations
+            let handler = try sync.handler(type: GatewayHTTPHandler.self)
+            guard let handshake = handler.pendingUpstream, let client = handler.slotHolder else {
+                throw GatewayUpstreamError.refused(nil)
+            }
+            handler.pendingUpstream = nil
+            handler.slotHolder = nil  // now owned by the relay, released when it closes
+            _ = sync.removeHandler(handler)
+            let relay = GatewayClientRelay(limits: shared.limits, upstream: handshake.relay, clock: shared.clock) {
+                shared.connections.release(client)
+                shared.sessions.remove(channel)
+            }
+            try sync.addHandler(relay)
+            shared.sessions.add(channel)
+        }
+    }
+}
+
+/// 429 for an upgrade over `gateway.max_connections_per_ip`, with the rate-limit headers. The cap has no
+/// window, so the bucket reads `LIMITER/<ip>/gateway.connections/<max>/1/second` and a retry is
+/// suggested after a second (the cap frees as soon as one of the client's connections closes).
+enum ConnectionCapResponse {
+    static func make(client: IPAddress, limit: Int, now: Int64) -> LocalResponse {
+        let bucket = "LIMITER/\(client)/gateway.connections/\(limit)/1/second"
+        let reset = now / 1_000_000_000 + 1
+        let body = "{\"message\": \"You are being rate limited.\", \"retry_after\": 1.0, \"global\": false, "
+            + "\"bucket\": \"\(bucket)\"}"
+        return LocalResponse(status: .tooManyRequests, headers: [
+            ("Retry-After", "1"),
+            ("X-RateLimit-Bucket", bucket),
+            ("X-RateLimit-Limit", String(limit)),
+            ("X-RateLimit-Remaining", "0"),
+            ("X-RateLimit-Reset", String(reset)),
+            ("X-RateLimit-Retry-After", "1"),
+            ("X-RateLimit-Reset-After", "1"),
+        ], body: body)
+    }
+}

@@ -1,0 +1,76 @@
+"""Starts `ayaka-edge` (proxy + embedded reference backend) as a subprocess on free loopback ports."""
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def binary() -> str:
+    explicit = os.environ.get("AYAKA_TEST_BINARY")
+    if explicit:
+        return explicit
+    bin_path = subprocess.run(
+        ["swift", "build", "--show-bin-path"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return str(Path(bin_path) / "ayaka-edge")
+
+
+class Edge:
+    def __init__(self, workdir: Path):
+        self.ports = {name: free_port() for name in ("rest", "gateway", "admin", "backend_rest", "backend_gateway")}
+        self.rest = f"http://127.0.0.1:{self.ports['rest']}"
+        self.gateway_http = f"http://127.0.0.1:{self.ports['gateway']}"
+        env = dict(os.environ)
+        env.update({
+            "AYAKA_EDGE_LISTEN_REST": f"127.0.0.1:{self.ports['rest']}",
+            "AYAKA_EDGE_LISTEN_GATEWAY": f"127.0.0.1:{self.ports['gateway']}",
+            "AYAKA_EDGE_LISTEN_ADMIN": f"127.0.0.1:{self.ports['admin']}",
+            "AYAKA_EDGE_BACKEND_LISTEN_REST": f"127.0.0.1:{self.ports['backend_rest']}",
+            "AYAKA_EDGE_BACKEND_LISTEN_GATEWAY": f"127.0.0.1:{self.ports['backend_gateway']}",
+            # Generous limits: this suite checks compatibility, not limiting.
+            "AYAKA_EDGE_RATE_LIMITS_GLOBAL_LIMIT": "1000",
+            "AYAKA_EDGE_RATE_LIMITS_ROUTES": "[]",
+            "AYAKA_EDGE_RATE_LIMITS_DEFAULT_LIMIT": "1000",
+        })
+        self.log = open(workdir / "ayaka-edge.log", "w")
+        self.process = subprocess.Popen([binary(), "serve"], cwd=workdir, env=env, stdout=self.log, stderr=self.log)
+        self._wait_ready(workdir)
+
+    def _wait_ready(self, workdir: Path) -> None:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("ayaka-edge exited early:\n" + (workdir / "ayaka-edge.log").read_text())
+            try:
+                requests.get(self.gateway_http + "/available", timeout=1)
+                requests.get(f"http://127.0.0.1:{self.ports['backend_rest']}/users/@me", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("ayaka-edge did not start in 60 s")
+
+    def stop(self) -> int:
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            self.log.close()
+
+
+@pytest.fixture(scope="session")
+def edge(tmp_path_factory):
+    instance = Edge(tmp_path_factory.mktemp("edge"))
+    yield instance
+    instance.stop()
