@@ -24,7 +24,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let blocker = directory.file("data")
-        FileManager.default.createFile(atPath: blocker, contents: Data("not a directory".utf8))
+        _ = FileManager.default.createFile(atPath: blocker, contents: Data("not a directory".utf8))
         let path = blocker + "/metrics.sqlite"
         let pipeline = MetricsPipeline(
             labels: KnownTraffic.labels, config: KnownTraffic.config(database: path), version: "test",

@@ -134,7 +134,7 @@ import Testing
         #expect(ReportQuery.Failure.empty(path: empty).exitCode == 2)
 
         let notSQLite = directory.file("notes.txt")
-        FileManager.default.createFile(atPath: notSQLite, contents: Data("hello, this is not a database".utf8))
+        _ = FileManager.default.createFile(atPath: notSQLite, contents: Data("hello, this is not a database".utf8))
         do {
             _ = try ReportQuery.run(path: notSQLite, since: 60, sinceText: "1m", now: t0)
             Issue.record("a text file was read as a database")

@@ -1,7 +1,6 @@
 import EdgeCore
 import Hummingbird
 import Logging
-import NIOCore
 import ServiceLifecycle
 
 /// The admin listener (`listen.admin`, 127.0.0.1:9090 by default): `GET /status`, `GET /metrics`,

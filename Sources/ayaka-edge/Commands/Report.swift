@@ -9,12 +9,14 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Traffic report from the metrics database: top routes, limited buckets, errors, latency.",
         discussion: """
-            Reads the SQLite metrics database only; the proxy need not run. Default database:
-            metrics.database of the config (--config FILE, else Config/ayaka-edge.yaml if present, else
+            Reads the SQLite metrics database only; the proxy need not run. Default database: \
+            metrics.database of the config (--config FILE, else Config/ayaka-edge.yaml if present, else \
             the built-in default data/metrics.sqlite).
-            Formats: text (aligned tables), json (snake_case keys), csv (one long table:
+
+            Formats: text (aligned tables), json (snake_case keys), csv (one long table: \
             section,name,field,value).
-            Exit codes: 0 report printed; 1 database missing, unreadable or not a metrics database (or
+
+            Exit codes: 0 report printed; 1 database missing, unreadable or not a metrics database (or \
             the config cannot be read); 2 database holds no traffic yet; 64 bad option (e.g. --since).
             """
     )

@@ -10,8 +10,9 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Print the running proxy's plain-text status (GET /status on the admin listener).",
         discussion: """
-            The first four lines are nginx stub_status; every field after them is described in
-            Sources/EdgeMetrics/Admin/Endpoints.md (and the README).
+            The first four lines are nginx stub_status; every field after them is described in \
+            Sources/EdgeMetrics/Admin/Endpoints.md.
+
             Exit codes: 0 printed; 1 the proxy could not be reached or answered with an error.
             """
     )
