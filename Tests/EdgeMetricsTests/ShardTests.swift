@@ -153,3 +153,47 @@ import Testing
         #expect(labels.upstream(4) == "upstream#4")
     }
 }
+
+/// The shard's tables alone, with explicit event times (no clock).
+@Suite struct ShardTablesTests {
+    let t0 = KnownTraffic.t0
+
+    func nanos(_ seconds: Int64) -> Int64 { seconds * 1_000_000_000 }
+
+    @Test func eventsLandInTheMinuteOfTheirTime() {
+        var tables = ShardTables(labels: KnownTraffic.labels, now: nanos(t0))
+        tables.recordUpstream(now: nanos(t0 + 59) + 999_999_999, server: 0, latencyNanos: 1, failure: nil)
+        tables.recordUpstream(now: nanos(t0 + 60), server: 0, latencyNanos: 1, failure: .broken)
+        tables.recordUpstream(now: nanos(t0 + 185), server: 0, latencyNanos: 1, failure: .timeout)
+        let snapshot = tables.drain(now: nanos(t0 + 190))
+        #expect(snapshot.upstreams.keys.map(\.minute).sorted() == [t0, t0 + 60, t0 + 180])
+        #expect(snapshot.upstreams[UpstreamKey(minute: t0 + 60, server: 0)]?.broken == 1)
+        #expect(snapshot.upstreams[UpstreamKey(minute: t0 + 180, server: 0)]?.timeouts == 1)
+    }
+
+    @Test func openConnectionsCarryTheirPeakIntoLaterMinutes() {
+        var tables = ShardTables(labels: KnownTraffic.labels, now: nanos(t0))
+        tables.gatewayOpened(now: nanos(t0 + 1))
+        tables.gatewayOpened(now: nanos(t0 + 2))
+        tables.gatewayOpened(now: nanos(t0 + 3))
+        tables.gatewayClosed(now: nanos(t0 + 4), code: 1000)
+        #expect(tables.drain(now: nanos(t0 + 5)).gateway[t0]?.peakActive == 3)
+        // Nothing happens for two minutes; the two connections still open show as the next minute's peak.
+        let later = tables.drain(now: nanos(t0 + 130))
+        #expect(later.gateway[t0]?.peakActive == 2)
+        #expect(later.gateway[t0]?.opened == 0)
+        #expect(tables.drain(now: nanos(t0 + 131)).gateway[t0 + 120]?.peakActive == 2)
+    }
+
+    @Test func closeCodesAreBounded() {
+        var tables = ShardTables(labels: KnownTraffic.labels, now: nanos(t0))
+        for code in 0..<100 {
+            tables.gatewayOpened(now: nanos(t0))
+            tables.gatewayClosed(now: nanos(t0), code: UInt16(3000 + code))
+        }
+        let codes = tables.drain(now: nanos(t0)).closeCodes
+        #expect(codes.count == ShardTables.closeCodeCapacity + 1)
+        #expect(codes[CloseCodeKey(minute: t0, code: 0)] == Int64(100 - ShardTables.closeCodeCapacity))
+        #expect(codes.values.reduce(0, +) == 100)
+    }
+}
