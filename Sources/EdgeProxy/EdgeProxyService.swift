@@ -17,12 +17,16 @@ public struct EdgeProxyService: Service {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let onReady: @Sendable (ProxyAddresses) async -> Void
+    private let telemetry: ProxyTelemetry?
 
+    /// - Parameter telemetry: where connections record (shared with the flusher and the admin server);
+    ///   nil records nothing.
     public init(
-        config: EdgeConfig, logger: Logger,
+        config: EdgeConfig, logger: Logger, telemetry: ProxyTelemetry? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onReady: @escaping @Sendable (ProxyAddresses) async -> Void = { _ in }
     ) {
+        self.telemetry = telemetry
         self.config = config
         self.logger = logger
         self.group = group
@@ -33,9 +37,12 @@ public struct EdgeProxyService: Service {
         let limiter = RateLimiter(rules: config.rateLimits)
         let resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
         let admitter = RateLimitAdmitter(limiter: limiter, resolver: resolver)
-        let pools = UpstreamPoolGroup(group: group, servers: config.upstreams.rest, proxy: config.proxy)
+        let pools = UpstreamPoolGroup(
+            group: group, servers: config.upstreams.rest, proxy: config.proxy, shards: telemetry?.shards
+        )
         let shared = ProxyConnectionContext(
-            admitter: admitter, pools: pools, limits: config.proxy, trustedProxies: config.clientIP.trustedProxies
+            admitter: admitter, pools: pools, limits: config.proxy, trustedProxies: config.clientIP.trustedProxies,
+            telemetry: telemetry
         )
         let rest = try await RESTListener(address: config.listen.rest, group: group, shared: shared, logger: logger).bind()
         let restPort = rest.localAddress?.port ?? config.listen.rest.port
@@ -43,7 +50,7 @@ public struct EdgeProxyService: Service {
             "address": "\(config.listen.rest.host):\(restPort)",
             "upstreams": "\(config.upstreams.rest.map(\.description).joined(separator: ","))",
         ])
-        let gatewayShared = GatewayContext(config: config)
+        let gatewayShared = GatewayContext(config: config, telemetry: telemetry)
         let gateway = try await GatewayListener(
             address: config.listen.gateway, group: group, shared: gatewayShared, headerLimit: config.proxy.maxHeaderSize
         ).bind()
@@ -80,7 +87,7 @@ public struct EdgeProxyService: Service {
         }
         _ = await gatewayShared.sessions.waitUntilEmpty(deadline: ContinuousClock.now + .seconds(2))
         gatewayShared.sessions.closeAll()
-        pools.closeIdle()
+        await pools.closeIdle()
         logger.info("drained")
     }
 }

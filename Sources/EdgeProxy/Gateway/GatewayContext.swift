@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import Synchronization
 
@@ -16,9 +17,12 @@ final class GatewayContext: Sendable {
     let publicURL: String?
     let listenHost: String
     let clock: @Sendable () -> Int64
+    let telemetry: ProxyTelemetry?
     private let nextUpstream = Atomic<Int>(0)
 
-    init(config: EdgeConfig, clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds) {
+    init(config: EdgeConfig, telemetry: ProxyTelemetry? = nil,
+         clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds) {
+        self.telemetry = telemetry
         upstreams = config.upstreams.gateway
         resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
         connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)

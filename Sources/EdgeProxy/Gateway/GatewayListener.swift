@@ -71,6 +71,7 @@ enum GatewayUpgrade {
         let client = peer.map { shared.resolver.resolve(peer: $0, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"]) }
             ?? .v4(0)
         guard shared.connections.acquire(client) == nil else {
+            shared.telemetry?.shards.value(for: loop).gatewayRejected()
             handler.refusal = ConnectionCapResponse.make(client: client, limit: shared.connections.maxPerIP,
                                                           now: shared.clock())
             return loop.makeSucceededFuture(nil)
@@ -111,8 +112,15 @@ enum GatewayUpgrade {
             handler.pendingUpstream = nil
             handler.slotHolder = nil  // now owned by the relay, released when it closes
             _ = sync.removeHandler(handler)
-            let relay = GatewayClientRelay(limits: shared.limits, upstream: handshake.relay, clock: shared.clock) {
+            let metrics = shared.telemetry?.shards.value(for: channel.eventLoop)
+            let gauges = shared.telemetry?.gauges
+            metrics?.gatewayOpened()
+            gauges?.gatewayActive.add(1, ordering: .relaxed)
+            let relay = GatewayClientRelay(
+                limits: shared.limits, upstream: handshake.relay, clock: shared.clock, metrics: metrics
+            ) {
                 shared.connections.release(client)
+                gauges?.gatewayActive.subtract(1, ordering: .relaxed)
             }
             try sync.addHandler(relay)
             shared.sessions.track(channel)

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import NIOHTTP1
 
@@ -40,11 +41,16 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var lastUpstreamActivity = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
 
+    // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
     private let headerTimeout: HeaderTimeoutHandler?
+    private let phase: ConnectionPhase?
+    private var metrics: MetricsShard?
+    private var record = ExchangeRecord()
 
-    init(shared: ProxyConnectionContext, headerTimeout: HeaderTimeoutHandler? = nil) {
+    init(shared: ProxyConnectionContext, headerTimeout: HeaderTimeoutHandler? = nil, phase: ConnectionPhase? = nil) {
         self.shared = shared
         self.headerTimeout = headerTimeout
+        self.phase = phase
     }
 
     // MARK: channel lifecycle
@@ -52,6 +58,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.pool = shared.pools.pool(for: context.eventLoop)
+        self.metrics = shared.telemetry?.shards.value(for: context.eventLoop)
         if context.channel.isActive { connectionBecameActive(context: context) }
     }
 
@@ -73,6 +80,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelTimers()
+        // The client left mid-exchange: nginx's 499 "client closed request".
+        if record.isPending {
+            record.recordUpstream(.broken, shard: metrics, at: .now())
+            record.finish(status: 499, admission: admission, shard: metrics, at: .now())
+        }
         run(machine.clientClosed())
         context.fireChannelInactive()
     }
@@ -85,6 +97,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             receiveHead(head, context: context)
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
+            record.bytesIn = bodyBytes
             if bodyBytes > shared.limits.maxBodySize {
                 run(machine.requestBodyTooLarge())
                 return
@@ -103,6 +116,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         headerTimeout?.headReceived()
+        phase?.enter(.writing)
+        shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
+        record.begin(method: head.method, at: .now())
         idleTimer?.cancel()
         idleTimer = nil
         requestHead = head
@@ -193,6 +209,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 extra: admission.responseHeaders, requestID: requestID
             )
             responseInProgress = true
+            record.status = Int(head.status.code)
             context.write(wrapOutboundOut(.head(response)), promise: nil)
         case .body(let buffer):
             let action = machine.responseBody()
@@ -200,6 +217,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 run(action)
                 return
             }
+            record.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             if !context.channel.isWritable { upstream?.handler.holdReads(true) }
         case .end:
@@ -228,6 +246,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             pool.connectFresh(server: closed.serverIndex) { self.attach($0) }
             return
         }
+        record.recordUpstream(.broken, shard: metrics, at: .now())
         run(machine.upstreamFailed())
     }
 
@@ -255,6 +274,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             }
             if end { upstream.channel.write(HTTPClientRequestPart.end(nil), promise: nil) }
             upstream.channel.flush()
+            record.upstream = upstream.serverIndex
+            record.upstreamSentAt = .now()
             armReadTimer()
             if upstream.channel.isWritable { releaseClientReads() }
         case .forwardBody(let buffer):
@@ -268,6 +289,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .finishResponse(let reuse, let closeClient):
             let closing = closeClient || closeClientAfterResponse
             responseInProgress = false
+            let now = NIODeadline.now()
+            record.recordUpstream(nil, shard: metrics, at: now)
+            record.finish(status: record.status, admission: admission, shard: metrics, at: now)
             readTimer?.cancel()
             readTimer = nil
             if let connection = upstream {
@@ -282,6 +306,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 becomeIdle()
             }
         case .abortClient:
+            record.finish(status: record.status == 0 ? 502 : record.status, admission: admission, shard: metrics,
+                          at: .now())
             discardUpstream()
             responseInProgress = false
             context.close(promise: nil)
@@ -329,6 +355,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     private func becomeIdle() {
+        phase?.enter(.waiting)
         if draining {
             context?.close(promise: nil)
             return
@@ -349,6 +376,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         for (name, value) in admission.responseHeaders { headers.add(name: name, value: value) }
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         if !requestID.isEmpty { headers.add(name: "X-Request-ID", value: requestID) }
+        record.bytesOut = response.body.utf8.count
+        record.finish(status: Int(response.status.code), admission: admission, shard: metrics, at: .now())
         let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
@@ -410,6 +439,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             let quiet = NIODeadline.now() - self.lastUpstreamActivity
             if quiet >= self.shared.readTimeout {
                 self.readTimer = nil
+                self.record.recordUpstream(.timeout, shard: self.metrics, at: .now())
                 self.run(self.machine.readTimedOut())
             } else {
                 self.scheduleReadCheck(after: self.shared.readTimeout - quiet)

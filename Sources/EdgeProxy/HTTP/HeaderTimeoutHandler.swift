@@ -13,9 +13,11 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler {
     private var awaitingHead = true
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
+    private let phase: ConnectionPhase?
 
-    init(timeout: TimeAmount) {
+    init(timeout: TimeAmount, phase: ConnectionPhase? = nil) {
         self.timeout = timeout
+        self.phase = phase
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -28,6 +30,7 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if awaitingHead, timer == nil {
             timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.expire() }
+            phase?.enter(.reading)
         }
         context.fireChannelRead(data)
     }

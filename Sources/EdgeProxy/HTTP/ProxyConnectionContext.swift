@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import NIOHTTP1
 
@@ -18,12 +19,15 @@ final class ProxyConnectionContext: Sendable {
     let channels = ChannelRegistry()
     /// Wall-clock nanoseconds since the Unix epoch for rate-limit windows; injected by tests.
     let clock: @Sendable () -> Int64
+    /// Shards and gauges; nil in tests that don't look at metrics.
+    let telemetry: ProxyTelemetry?
 
     init(
         admitter: any RequestAdmitter, pools: UpstreamPoolGroup, limits: EdgeConfig.Proxy, trustedProxies: [CIDR],
-        clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds
+        clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds, telemetry: ProxyTelemetry? = nil
     ) {
         self.clock = clock
+        self.telemetry = telemetry
         self.admitter = admitter
         self.pools = pools
         self.limits = limits

@@ -35,6 +35,8 @@ final class RESTListener: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    let gauges = shared.telemetry?.gauges
+                    gauges?.accepted.add(1, ordering: .relaxed)
                     if let peer = channel.remoteAddress?.ipAddress {
                         if let refusal = shared.connections.acquire(peer) {
                             try sync.addHandler(ConnectionRefusalHandler(refusal))
@@ -43,7 +45,18 @@ final class RESTListener: Sendable {
                         channel.closeFuture.whenComplete { _ in shared.connections.release(peer) }
                     }
                     shared.channels.track(channel)
-                    let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout)
+                    let phase = gauges.map(ConnectionPhase.init)
+                    if let gauges {
+                        gauges.handled.add(1, ordering: .relaxed)
+                        gauges.active.add(1, ordering: .relaxed)
+                        phase?.enter(.waiting)
+                        let bound = NIOLoopBound(phase, eventLoop: channel.eventLoop)
+                        channel.closeFuture.whenComplete { _ in
+                            gauges.active.subtract(1, ordering: .relaxed)
+                            bound.value?.enter(.none)
+                        }
+                    }
+                    let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout, phase: phase)
                     try sync.addHandler(headerTimeout)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
@@ -53,7 +66,7 @@ final class RESTListener: Sendable {
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try sync.addHandler(ClientProxyHandler(shared: shared, headerTimeout: headerTimeout))
+                    try sync.addHandler(ClientProxyHandler(shared: shared, headerTimeout: headerTimeout, phase: phase))
                 }
             }
             .bind(host: address.host, port: address.port)

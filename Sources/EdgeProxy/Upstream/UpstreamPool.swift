@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -25,9 +26,12 @@ final class UpstreamPool: @unchecked Sendable {
     private let maxIdlePerServer: Int
     private var idle: [[UpstreamConnection]]
     private var nextServer = 0
+    /// This loop's metrics shard: connect failures are recorded here, per server.
+    let metrics: MetricsShard?
 
     init(eventLoop: any EventLoop, servers: [UpstreamURL], connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-         maxIdlePerServer: Int) {
+         maxIdlePerServer: Int, metrics: MetricsShard? = nil) {
+        self.metrics = metrics
         self.eventLoop = eventLoop
         self.servers = servers
         self.connectTimeout = connectTimeout
@@ -124,7 +128,11 @@ final class UpstreamPool: @unchecked Sendable {
                 }
             case .failure(let error):
                 var didTimeOut = timedOut
-                if case ChannelError.connectTimeout = error { didTimeOut = true }
+                var thisTimedOut = false
+                if case ChannelError.connectTimeout = error { thisTimedOut = true }
+                didTimeOut = didTimeOut || thisTimedOut
+                self.metrics?.recordUpstream(server: index, latencyNanos: 0,
+                                             failure: thisTimedOut ? .timeout : .connectFailed)
                 if attempt + 1 < self.servers.count {
                     self.connect(startingAt: first, attempt: attempt + 1, timedOut: didTimeOut, completion)
                 } else {
@@ -135,35 +143,29 @@ final class UpstreamPool: @unchecked Sendable {
     }
 }
 
-/// One `UpstreamPool` per event loop of the group, built once; looked up by the client channel's loop.
-final class UpstreamPoolGroup: @unchecked Sendable {
-    // @unchecked: the dictionary is immutable after init, and each pool is only used on its own loop.
-    private let pools: [ObjectIdentifier: UpstreamPool]
+/// One `UpstreamPool` per event loop of the group; looked up by the client channel's loop.
+final class UpstreamPoolGroup: Sendable {
+    private let pools: EventLoopLocal<UpstreamPool>
 
-    init(group: any EventLoopGroup, servers: [UpstreamURL], proxy: EdgeConfig.Proxy) {
-        var pools: [ObjectIdentifier: UpstreamPool] = [:]
-        for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = UpstreamPool(
+    init(group: any EventLoopGroup, servers: [UpstreamURL], proxy: EdgeConfig.Proxy,
+         shards: EventLoopLocal<MetricsShard>? = nil) {
+        pools = EventLoopLocal(group: group) { loop in
+            UpstreamPool(
                 eventLoop: loop, servers: servers,
                 connectTimeout: .nanoseconds(proxy.connectTimeout.nanoseconds),
                 idleTimeout: .seconds(30),
-                maxIdlePerServer: proxy.maxIdleUpstreamConnections
+                maxIdlePerServer: proxy.maxIdleUpstreamConnections,
+                metrics: shards?.value(for: loop)
             )
         }
-        self.pools = pools
     }
 
     func pool(for loop: any EventLoop) -> UpstreamPool {
-        guard let pool = pools[ObjectIdentifier(loop)] else {
-            preconditionFailure("event loop \(loop) is not part of the proxy's group")
-        }
-        return pool
+        pools.value(for: loop)
     }
 
     /// Closes idle upstream connections on every loop.
-    func closeIdle() {
-        for pool in pools.values {
-            pool.eventLoop.execute { pool.closeIdle() }
-        }
+    func closeIdle() async {
+        _ = await pools.collect { $0.closeIdle() }
     }
 }

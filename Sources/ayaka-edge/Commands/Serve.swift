@@ -1,6 +1,7 @@
 import ArgumentParser
 import AyakaBackend
 import EdgeCore
+import EdgeMetrics
 import EdgeProxy
 import Logging
 import ServiceLifecycle
@@ -23,7 +24,21 @@ struct Serve: AsyncParsableCommand {
         let (config, source) = try ConfigReport.loadOrExit(options.config)
         logger.info("configuration loaded", metadata: ["source": "\(source)"])
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Shutdown runs in reverse order: the proxy drains first, then the backend, the admin server, and last
+        // the flusher, whose final flush sees every request of the drain.
+        let proxyConfig = config.withEmbeddedBackendUpstreams
+        let telemetry = ProxyTelemetry(config: proxyConfig, version: EdgeVersion.current,
+                                       logger: Logger(label: "ayaka-edge.metrics"))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: MetricsFlusher(
+                pipeline: telemetry.pipeline, interval: config.metrics.flushInterval.duration,
+                drain: { await telemetry.drainShards(now: $0) }
+            )),
+            .init(service: AdminServer(
+                address: config.listen.admin, source: telemetry.statusSource(version: EdgeVersion.current),
+                logger: Logger(label: "ayaka-edge.admin")
+            )),
+        ]
         if config.upstreams.usesEmbeddedBackend {
             logger.info("no upstream configured: starting the embedded reference backend", metadata: [
                 "rest": "\(config.backend.listenREST)", "gateway": "\(config.backend.listenGateway)",
@@ -33,7 +48,7 @@ struct Serve: AsyncParsableCommand {
             )
             services.append(.init(service: backend))
         }
-        services.append(.init(service: EdgeProxyService(config: config.withEmbeddedBackendUpstreams, logger: logger)))
+        services.append(.init(service: EdgeProxyService(config: proxyConfig, logger: logger, telemetry: telemetry)))
         let group = ServiceGroup(configuration: .init(
             services: services, logger: logger))
         try await ShutdownSignals.run(group, logger: logger)
