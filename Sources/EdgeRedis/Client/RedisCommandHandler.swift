@@ -26,6 +26,9 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     private var pending = CircularBuffer<Pending>(initialCapacity: 16)
     private var timer: Scheduled<Void>?
+    /// The deadline the timer was set for: when it fires, a head command with this deadline or an earlier one
+    /// has timed out (no clock read, so an `EmbeddedEventLoop`'s time works too).
+    private var timerDeadline = NIODeadline.distantPast
     private var closedError: RedisClientError?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -80,6 +83,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             return
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timerDeadline = head.deadline
         timer = context.eventLoop.scheduleTask(deadline: head.deadline) {
             let (handler, context) = loopBound.value
             handler.timerFired(context: context)
@@ -89,7 +93,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private func timerFired(context: ChannelHandlerContext) {
         timer = nil
         guard let head = pending.first else { return }
-        if head.deadline <= .now() {
+        if head.deadline <= timerDeadline {
             failAll(.commandTimeout(command: head.name), context: context)
         } else {
             armTimer(context: context)

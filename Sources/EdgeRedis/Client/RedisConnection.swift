@@ -25,7 +25,8 @@ final class RedisConnection: Sendable {
         }
         let request = RedisRequest(
             command: command, promise: promise, deadline: deadline ?? .now() + commandTimeout)
-        channel.writeAndFlush(request, promise: nil)
+        // A write that cannot happen (the channel closed meanwhile) never reaches the handler's queue.
+        channel.writeAndFlush(request).whenFailure { _ in promise.fail(RedisClientError.connectionClosed) }
         return promise.futureResult
     }
 

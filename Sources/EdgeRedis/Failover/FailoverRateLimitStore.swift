@@ -179,7 +179,7 @@ public final class FailoverRateLimitStore: EventLoopRateLimitStore {
         counters.storeCalls.add()
         let started = clock()
         let promise = eventLoop.makePromise(of: Value.self)
-        let decided = NIOLoopBoundBox(false, eventLoop: eventLoop)
+        let decided = DecidedOnce()
         let fail: @Sendable (_ timeout: Bool) -> Void = { timeout in
             self.counters.storeErrors.add()
             if timeout { self.counters.storeTimeouts.add() }
@@ -188,13 +188,11 @@ public final class FailoverRateLimitStore: EventLoopRateLimitStore {
             promise.completeWith(Result { () throws(RateLimitStoreUnavailable) in try fallback() })
         }
         let timer = eventLoop.scheduleTask(in: options.storeTimeout) {
-            guard !decided.value else { return }
-            decided.value = true
+            guard decided.claim() else { return }
             fail(true)
         }
         call().hop(to: eventLoop).whenComplete { result in
-            guard !decided.value else { return }
-            decided.value = true
+            guard decided.claim() else { return }
             timer.cancel()
             switch result {
             case .success(let value):
@@ -224,5 +222,15 @@ public final class FailoverRateLimitStore: EventLoopRateLimitStore {
     /// The other bucket of a pre-checked rejection, which was not asked (see the type's documentation).
     static func notEvaluated(_ now: Int64) -> BucketEvaluation {
         BucketEvaluation(allowed: true, remaining: 0, resetAt: now, retryAfter: 0, counted: nil)
+    }
+}
+
+/// Whichever comes first, the store's answer or the timeout, decides; the other is dropped. Atomic, since the
+/// async entry points may start a call off the event loop.
+private final class DecidedOnce: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    func claim() -> Bool {
+        flag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
     }
 }
