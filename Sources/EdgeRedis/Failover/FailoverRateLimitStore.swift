@@ -127,6 +127,12 @@ public final class FailoverRateLimitStore: EventLoopRateLimitStore {
         try await acquire(single, now: now, on: eventLoopGroup.next()).get()
     }
 
+    /// Closes the shared store's connections (when it is a `RedisRateLimitStore`); call on shutdown, before
+    /// the event loop group goes.
+    public func shutdown() async {
+        if let redis = primary as? RedisRateLimitStore { await redis.client.shutdown() }
+    }
+
     // MARK: Stats
 
     public var stats: FailoverStoreStats {
