@@ -11,9 +11,10 @@ import Testing
 struct RedisFailoverTests {
     static let base: Int64 = 1_764_000_000_000_000_000
     static let storeTimeout = TimeAmount.milliseconds(100)
-    static let breakerPeriod = TimeAmount.milliseconds(300)
-    /// Scheduling slack on a loaded two-core CI machine, on top of the store timeout.
-    static let slack = TimeAmount.milliseconds(150)
+    static let breakerPeriod = TimeAmount.milliseconds(500)
+    /// Scheduling slack on a loaded two-core CI machine (every suite runs in parallel), on top of the store
+    /// timeout. Without the timeout a call would wait for the hung connection for good.
+    static let slack = TimeAmount.milliseconds(400)
 
     struct Fleet {
         let relay = TCPRelay()
@@ -83,18 +84,23 @@ struct RedisFailoverTests {
             if let evaluation = try? result.get(), evaluation.allowed { local.append(evaluation.remaining) }
         }
         #expect(waits.allSatisfy { $0 <= Self.storeTimeout + Self.slack }, "waits \(waits)")
-        #expect(waits.dropFirst().allSatisfy { $0 < .milliseconds(20) }, "the open breaker answers at once: \(waits)")
         #expect(local == [2, 1, 0], "the local store decides with per-instance limits")
         var stats = fleet.store.stats
-        #expect(stats.breaker == .open && stats.storeTimeouts == 1 && stats.fallbacks == 5)
+        // The open breaker sends nothing to Redis: one call timed out, the others never went out (a second
+        // timeout only if the machine was so slow that the breaker period passed and a probe went out).
+        #expect(stats.breaker != .closed && stats.fallbacks == 5)
+        #expect(stats.storeTimeouts >= 1 && stats.storeCalls == 2 + stats.storeTimeouts)
         // Redis is back: after the breaker period a probe closes the breaker and Redis's count (2) resumes.
         fleet.relay.set(.forward)
-        try await Task.sleep(for: .milliseconds(350))
+        try await Task.sleep(for: .milliseconds(600))
         now += 1
         var (result, _) = await Self.timed(fleet.store, now: now)
-        if case .failure = result {
-            // The probe may meet the connection that the hang broke; the next period's probe reconnects.
-            try await Task.sleep(for: .milliseconds(350))
+        for _ in 0..<3 {
+            // Redis still has one slot left for this client; the local store has none. A probe that did not
+            // make it within the store timeout (reconnecting on a loaded machine) was answered locally: the
+            // next period's probe tries again.
+            guard case .success(let evaluation) = result, !evaluation.allowed else { break }
+            try await Task.sleep(for: .milliseconds(600))
             (result, _) = await Self.timed(fleet.store, now: now)
         }
         #expect(try result.get().allowed && result.get().remaining == 0)
@@ -135,6 +141,8 @@ struct RedisFailoverTests {
         var now = Self.base + 1
         #expect(try await Self.timed(fleet.store, now: now).0.get().remaining == 2)
         fleet.relay.set(.refuse)
+        // Let the closes land before Redis is reachable again, so no call is counted with its reply lost.
+        try await Task.sleep(for: .milliseconds(100))
         fleet.relay.set(.forward)
         var remaining: [Int64] = []
         for _ in 0..<20 where remaining.count < 2 {
