@@ -8,7 +8,11 @@ import Testing
 
 /// A shared store under the test's control: answers from a memory store, fails, or never answers.
 final class ScriptedStore: EventLoopRateLimitStore {
-    enum Mode: Sendable { case answer, fail(RedisClientError), hang }
+    enum Mode: Sendable {
+        case answer
+        case fail(RedisClientError)
+        case hang
+    }
 
     let backing = MemoryRateLimitStore(maxBuckets: 1_000)
     let mode = Mutex(Mode.answer)
@@ -25,11 +29,14 @@ final class ScriptedStore: EventLoopRateLimitStore {
         }
     }
 
-    func acquire(_ single: BucketRequest, now: Int64, on eventLoop: any EventLoop) -> EventLoopFuture<BucketEvaluation> {
+    func acquire(_ single: BucketRequest, now: Int64, on eventLoop: any EventLoop) -> EventLoopFuture<BucketEvaluation>
+    {
         acquire(single, single, now: now, on: eventLoop).map(\.0)
     }
 
-    func acquire(_ first: BucketRequest, _ second: BucketRequest, now: Int64) async throws -> (BucketEvaluation, BucketEvaluation) {
+    func acquire(_ first: BucketRequest, _ second: BucketRequest, now: Int64) async throws -> (
+        BucketEvaluation, BucketEvaluation
+    ) {
         backing.acquire(first, second, now: now)
     }
 
@@ -105,7 +112,9 @@ struct FailoverRateLimitStoreTests {
         let fixture = Fixture(policy: .local)
         fixture.primary.mode.withLock { $0 = .hang }
         let box = Mutex<Bool>(false)
-        fixture.store.acquire(Self.global, Self.route, now: 0, on: fixture.loop).whenComplete { _ in box.withLock { $0 = true } }
+        fixture.store.acquire(Self.global, Self.route, now: 0, on: fixture.loop).whenComplete { _ in
+            box.withLock { $0 = true }
+        }
         fixture.advance(.milliseconds(49))
         #expect(!box.withLock { $0 })  // nothing happens before the timeout
         #expect(fixture.store.stats.fallbacks == 0)
@@ -164,7 +173,8 @@ struct FailoverRateLimitStoreTests {
         let fixture = Fixture(policy: .allow)
         fixture.primary.mode.withLock { $0 = .fail(.connectionClosed) }
         let (_, r) = try #require(fixture.decide(now: 5)).get()
-        #expect(r == BucketEvaluation(allowed: true, remaining: 1, resetAt: 10_000_000_005, retryAfter: 0, counted: nil))
+        #expect(
+            r == BucketEvaluation(allowed: true, remaining: 1, resetAt: 10_000_000_005, retryAfter: 0, counted: nil))
     }
 
     @Test("pre-check: a full bucket is rejected locally with the store's numbers until it frees")

@@ -16,7 +16,8 @@ struct PlanDecisionTests {
         rules.default = RateLimitRule(name: "default", limit: 30, per: .seconds(10))
         rules.routes = [
             RouteRule(
-                method: "POST", path: "/users/@me", rule: RateLimitRule(name: "users.create", limit: 3, per: .minutes(1)),
+                method: "POST", path: "/users/@me",
+                rule: RateLimitRule(name: "users.create", limit: 3, per: .minutes(1)),
                 shadows: [
                     RateLimitRule(name: "users.create.tight", limit: 1, per: .minutes(1)),
                     RateLimitRule(name: "users.create.gcra", limit: 2, per: .seconds(10), algorithm: .tokenBucket),

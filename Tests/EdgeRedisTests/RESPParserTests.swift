@@ -81,7 +81,9 @@ struct RESPParserTests {
         let limits = RESPLimits(maxBulkLength: 4, maxArrayCount: 2, maxDepth: 2, maxLineLength: 8)
         #expect(throws: RESPParseError.bulkTooLong(5)) { _ = try Self.parse([Self.bytes("$5\r\n")], limits: limits) }
         #expect(throws: RESPParseError.arrayTooLong(3)) { _ = try Self.parse([Self.bytes("*3\r\n")], limits: limits) }
-        #expect(throws: RESPParseError.tooDeep) { _ = try Self.parse([Self.bytes("*1\r\n*1\r\n*1\r\n")], limits: limits) }
+        #expect(throws: RESPParseError.tooDeep) {
+            _ = try Self.parse([Self.bytes("*1\r\n*1\r\n*1\r\n")], limits: limits)
+        }
         #expect(throws: RESPParseError.lineTooLong) { _ = try Self.parse([Self.bytes("+123456789")], limits: limits) }
         // Within the limits everything passes.
         #expect(

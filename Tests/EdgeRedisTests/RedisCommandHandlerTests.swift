@@ -32,7 +32,9 @@ struct RedisCommandHandlerTests {
         let c = Self.send(channel, ["GET", "k"])
         var written = ByteBuffer()
         while var chunk = try channel.readOutbound(as: ByteBuffer.self) { written.writeBuffer(&chunk) }
-        #expect(String(buffer: written) == "*1\r\n$4\r\nPING\r\n*3\r\n$7\r\nEVALSHA\r\n$1\r\nx\r\n$1\r\n0\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+        #expect(
+            String(buffer: written)
+                == "*1\r\n$4\r\nPING\r\n*3\r\n$7\r\nEVALSHA\r\n$1\r\nx\r\n$1\r\n0\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
         try channel.writeInbound(ByteBuffer(string: "+PONG\r\n-NOSCRIPT No matching script\r\n$1\r\nv\r\n"))
         #expect(try a.wait() == .simpleString("PONG"))
         #expect(throws: RedisClientError.server("NOSCRIPT No matching script")) { try b.wait() }

@@ -32,10 +32,14 @@ struct RedisConfigurationTests {
         let environment = ["AYAKA_EDGE_REDIS_PASSWORD": "from-env"]
         #expect(try RedisConfiguration(url: "redis://h:1/0", environment: environment).password == "from-env")
         #expect(try RedisConfiguration(url: "redis://:url@h:1/0", environment: environment).password == "from-env")
-        #expect(try RedisConfiguration(url: "redis://:url@h:1/0", environment: ["AYAKA_EDGE_REDIS_PASSWORD": ""]).password == "url")
+        #expect(
+            try RedisConfiguration(url: "redis://:url@h:1/0", environment: ["AYAKA_EDGE_REDIS_PASSWORD": ""]).password
+                == "url")
     }
 
-    @Test("invalid URLs say what is expected", arguments: ["http://h:1", "redis://h", "redis://h:0/0", "redis://h:1/x", "redis://:1/0"])
+    @Test(
+        "invalid URLs say what is expected",
+        arguments: ["http://h:1", "redis://h", "redis://h:0/0", "redis://h:1/x", "redis://:1/0"])
     func invalid(url: String) {
         #expect(throws: RedisClientError.self) { try RedisConfiguration(url: url) }
     }

@@ -55,7 +55,9 @@ struct RedisFailoverTests {
         parameters: LimitParameters(limit: 1_000, period: 60_000_000_000, algorithm: .fixedWindow), dryRun: false)
 
     /// One decision and how long it took.
-    static func timed(_ store: FailoverRateLimitStore, now: Int64) async -> (Result<BucketEvaluation, any Error>, TimeAmount) {
+    static func timed(_ store: FailoverRateLimitStore, now: Int64) async -> (
+        Result<BucketEvaluation, any Error>, TimeAmount
+    ) {
         let started = NIODeadline.now()
         do {
             let (_, route) = try await store.acquire(global, route, now: now)

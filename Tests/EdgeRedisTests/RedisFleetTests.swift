@@ -115,7 +115,8 @@ struct RedisFleetTests {
             let client = IPAddress("203.0.113.\(100 + index)")!
             let (global, routeRequest) = Self.pair(client, route: route)
             for step in 0..<3 { _ = try await store.acquire(global, routeRequest, now: now + Int64(step)) }
-            _ = try await store.acquire(BucketRequest(key: BucketKey(client: client, rule: 7), parameters: route, dryRun: true), now: now)
+            _ = try await store.acquire(
+                BucketRequest(key: BucketKey(client: client, rule: 7), parameters: route, dryRun: true), now: now)
             written += 3
         }
         let keys = try await TestRedis.keys(store.client, layout: layout)

@@ -34,7 +34,8 @@ struct RedisStoreEquivalenceTests {
         let clients = [IPAddress("192.0.2.1")!, IPAddress("192.0.2.2")!, IPAddress("2001:db8::7")!]
         func request(_ client: IPAddress, _ rule: Int) -> BucketRequest {
             BucketRequest(
-                key: BucketKey(client: client, rule: UInt32(rule)), parameters: rules[rule].0, dryRun: rules[rule].dryRun)
+                key: BucketKey(client: client, rule: UInt32(rule)), parameters: rules[rule].0,
+                dryRun: rules[rule].dryRun)
         }
         var now = Self.base
         var passes = 0

@@ -46,8 +46,10 @@ enum TestRedis {
         var cursor = "0"
         var keys: [String] = []
         repeat {
-            let reply = try await client.send(RESPCommand(["SCAN", cursor, "MATCH", "\(layout.prefix):*", "COUNT", "1000"]))
-            guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let found = parts[1].array else {
+            let reply = try await client.send(
+                RESPCommand(["SCAN", cursor, "MATCH", "\(layout.prefix):*", "COUNT", "1000"]))
+            guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let found = parts[1].array
+            else {
                 throw RedisClientError.unexpectedReply("SCAN")
             }
             cursor = next

@@ -13,8 +13,14 @@ struct StateMachineTests {
         var slot = ConnectionSlotStateMachine<Connection>(
             initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1))
         let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
-        guard case .connect = slot.commandRequested(now: t0) else { Issue.record("expected connect"); return }
-        guard case .wait = slot.commandRequested(now: t0) else { Issue.record("expected wait"); return }
+        guard case .connect = slot.commandRequested(now: t0) else {
+            Issue.record("expected connect")
+            return
+        }
+        guard case .wait = slot.commandRequested(now: t0) else {
+            Issue.record("expected wait")
+            return
+        }
         let delay = slot.connectFailed(.connectionClosed, now: t0, jitter: 1)
         #expect(delay == .milliseconds(100))
         guard case .fail(.unavailable) = slot.commandRequested(now: t0 + .milliseconds(99)) else {
@@ -39,18 +45,25 @@ struct StateMachineTests {
         slot.connectionClosed(Connection())  // another connection: ignored
         #expect(slot.connection === connection)
         slot.connectionClosed(connection)
-        guard case .connect = slot.commandRequested(now: t0) else { Issue.record("expected a reconnect"); return }
+        guard case .connect = slot.commandRequested(now: t0) else {
+            Issue.record("expected a reconnect")
+            return
+        }
         #expect(slot.shutdown() == nil)
         guard case .closeAndFailWaiters = slot.connectSucceeded(connection) else {
             Issue.record("a connection finished after shutdown must be closed")
             return
         }
-        guard case .fail(.shutdown) = slot.commandRequested(now: t0) else { Issue.record("expected shutdown"); return }
+        guard case .fail(.shutdown) = slot.commandRequested(now: t0) else {
+            Issue.record("expected shutdown")
+            return
+        }
     }
 
     @Test("backoff doubles up to the cap, with jitter in [1/2, 1]")
     func backoff() {
-        let slot = ConnectionSlotStateMachine<Connection>(initialBackoff: .milliseconds(50), maximumBackoff: .seconds(5))
+        let slot = ConnectionSlotStateMachine<Connection>(
+            initialBackoff: .milliseconds(50), maximumBackoff: .seconds(5))
         #expect(slot.backoff(attempt: 0, jitter: 1) == .milliseconds(50))
         #expect(slot.backoff(attempt: 0, jitter: 0) == .milliseconds(25))
         #expect(slot.backoff(attempt: 3, jitter: 1) == .milliseconds(400))
@@ -102,7 +115,8 @@ struct StateMachineTests {
     func keys() throws {
         let layout = RedisKeyLayout()
         let rule = LimitParameters(limit: 5, period: 60_000_000_000, algorithm: .fixedWindow)
-        let v4 = BucketRequest(key: BucketKey(client: try #require(IPAddress("203.0.113.7")), rule: 3), parameters: rule, dryRun: false)
+        let v4 = BucketRequest(
+            key: BucketKey(client: try #require(IPAddress("203.0.113.7")), rule: 3), parameters: rule, dryRun: false)
         #expect(layout.key(for: v4) == "ayaka-edge:{203.0.113.7}:3:fw5/60000000000")
         var v6 = v4
         v6.key = BucketKey(client: try #require(IPAddress("2001:db8::1")), rule: 0)

@@ -24,8 +24,10 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// Decoder limits for replies.
     public var limits = RESPLimits()
 
-    public init(host: String, port: Int = 6379, database: Int = 0, username: String? = nil,
-                password: String? = nil) {
+    public init(
+        host: String, port: Int = 6379, database: Int = 0, username: String? = nil,
+        password: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.database = database
@@ -73,8 +75,9 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
         if let fromEnvironment = environment[Self.passwordVariable], !fromEnvironment.isEmpty {
             password = fromEnvironment
         }
-        self.init(host: address.host, port: address.port, database: database, username: username,
-                  password: password?.isEmpty == true ? nil : password)
+        self.init(
+            host: address.host, port: address.port, database: database, username: username,
+            password: password?.isEmpty == true ? nil : password)
     }
 
     public var description: String {

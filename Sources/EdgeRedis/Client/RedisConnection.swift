@@ -53,7 +53,9 @@ final class RedisConnection: Sendable {
         let port = configuration.port
         return bootstrap.connect(host: host, port: port)
             .flatMapErrorThrowing { error in
-                if case ChannelError.connectTimeout = error { throw RedisClientError.connectTimeout(host: host, port: port) }
+                if case ChannelError.connectTimeout = error {
+                    throw RedisClientError.connectTimeout(host: host, port: port)
+                }
                 throw RedisClientError.unavailable(lastError: "connect to \(host):\(port): \(error)")
             }
             .flatMap { channel in
@@ -66,13 +68,16 @@ final class RedisConnection: Sendable {
                         commands.append(RESPCommand(["AUTH", password]))
                     }
                 }
-                if configuration.database != 0 { commands.append(RESPCommand(["SELECT", "\(configuration.database)"])) }
+                if configuration.database != 0 {
+                    commands.append(RESPCommand(["SELECT", "\(configuration.database)"]))
+                }
                 commands += setup
                 // Pipelined: one round trip for the whole setup.
                 let replies = commands.map { command in
                     connection.send(command, deadline: deadline).flatMapErrorThrowing { error -> RESPValue in
                         switch error as? RedisClientError {
-                        case .server(let message): throw RedisClientError.setupFailed(command: command.name, reply: message)
+                        case .server(let message):
+                            throw RedisClientError.setupFailed(command: command.name, reply: message)
                         case .commandTimeout: throw RedisClientError.connectTimeout(host: host, port: port)
                         default: throw error
                         }

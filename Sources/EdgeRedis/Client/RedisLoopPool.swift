@@ -110,7 +110,10 @@ final class RedisLoopPool: @unchecked Sendable {
             let delay = slots[index].connectFailed(redisError, now: .now(), jitter: Double.random(in: 0...1))
             logger.warning(
                 "redis connect failed",
-                metadata: ["redis": "\(configuration)", "error": "\(redisError)", "retry_in_ms": "\(delay.nanoseconds / 1_000_000)"])
+                metadata: [
+                    "redis": "\(configuration)", "error": "\(redisError)",
+                    "retry_in_ms": "\(delay.nanoseconds / 1_000_000)",
+                ])
             for request in queued { request.promise.fail(redisError) }
         }
     }

@@ -68,7 +68,11 @@ public struct CircuitBreaker: Sendable, Equatable {
     public mutating func failed(now: Int64, timeout: Bool, probe: Bool) {
         switch state {
         case .closed(let failures):
-            if timeout || failures + 1 >= failureThreshold { open(now: now) } else { state = .closed(failures: failures + 1) }
+            if timeout || failures + 1 >= failureThreshold {
+                open(now: now)
+            } else {
+                state = .closed(failures: failures + 1)
+            }
         case .halfOpen where probe:
             open(now: now)
         case .open, .halfOpen:

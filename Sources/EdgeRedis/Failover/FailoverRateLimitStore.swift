@@ -162,7 +162,11 @@ public final class FailoverRateLimitStore: EventLoopRateLimitStore {
         if success, !probe, breakerClosed.load(ordering: .relaxed) { return }
         let now = clock()
         let closed = breaker.withLock { breaker in
-            if success { breaker.succeeded(probe: probe) } else { breaker.failed(now: now, timeout: timeout, probe: probe) }
+            if success {
+                breaker.succeeded(probe: probe)
+            } else {
+                breaker.failed(now: now, timeout: timeout, probe: probe)
+            }
             return breaker.isClosed
         }
         breakerClosed.store(closed, ordering: .relaxed)

@@ -9,8 +9,10 @@ public struct LatencyHistogram: Sendable, Equatable {
     /// Sum of all latencies in nanoseconds (for a mean).
     public var sumNanoseconds: Int64
 
-    public init(counts: [Int] = Array(repeating: 0, count: LatencyHistogram.boundsMicroseconds.count + 1),
-                sumNanoseconds: Int64 = 0) {
+    public init(
+        counts: [Int] = Array(repeating: 0, count: LatencyHistogram.boundsMicroseconds.count + 1),
+        sumNanoseconds: Int64 = 0
+    ) {
         self.counts = counts
         self.sumNanoseconds = sumNanoseconds
     }
@@ -32,7 +34,9 @@ public struct LatencyHistogram: Sendable, Equatable {
         var seen = 0
         for (index, count) in counts.enumerated() {
             seen += count
-            if seen >= max(1, rank) { return index < Self.boundsMicroseconds.count ? Self.boundsMicroseconds[index] : nil }
+            if seen >= max(1, rank) {
+                return index < Self.boundsMicroseconds.count ? Self.boundsMicroseconds[index] : nil
+            }
         }
         return nil
     }
@@ -79,7 +83,8 @@ public struct FailoverStoreStats: Sendable, Equatable {
         let mean = latency.total > 0 ? Double(latency.sumNanoseconds) / Double(latency.total) / 1_000 : 0
         lines.append("rate_limit_store_latency_mean_us: \(Int(mean.rounded()))")
         for (label, quantile) in [("p50", 0.5), ("p99", 0.99)] {
-            let bound = latency.quantileUpperBoundMicroseconds(quantile).map { "\($0)" } ?? (latency.total > 0 ? "inf" : "0")
+            let bound =
+                latency.quantileUpperBoundMicroseconds(quantile).map { "\($0)" } ?? (latency.total > 0 ? "inf" : "0")
             lines.append("rate_limit_store_latency_\(label)_le_us: \(bound)")
         }
         return lines

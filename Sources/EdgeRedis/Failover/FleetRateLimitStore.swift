@@ -21,7 +21,8 @@ public enum FleetRateLimitStore {
         configuration.commandTimeout = options.storeTimeout
         configuration.connectTimeout = max(options.storeTimeout, configuration.connectTimeout)
         let redis = RedisRateLimitStore(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
-        logger.info("rate-limit store", metadata: ["redis": "\(configuration)", "on_store_failure": "\(options.policy)"])
+        logger.info(
+            "rate-limit store", metadata: ["redis": "\(configuration)", "on_store_failure": "\(options.policy)"])
         return FailoverRateLimitStore(
             primary: redis, localStore: MemoryRateLimitStore(maxBuckets: rules.maxBuckets), options: options,
             eventLoopGroup: eventLoopGroup)

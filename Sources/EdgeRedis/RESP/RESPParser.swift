@@ -12,8 +12,10 @@ public struct RESPLimits: Sendable, Equatable {
     /// Longest header or simple line (`+`, `-`, `:`, `$n`, `*n`), without its CRLF.
     public var maxLineLength: Int
 
-    public init(maxBulkLength: Int = 8 << 20, maxArrayCount: Int = 1 << 20, maxDepth: Int = 16,
-                maxLineLength: Int = 64 << 10) {
+    public init(
+        maxBulkLength: Int = 8 << 20, maxArrayCount: Int = 1 << 20, maxDepth: Int = 16,
+        maxLineLength: Int = 64 << 10
+    ) {
         self.maxBulkLength = maxBulkLength
         self.maxArrayCount = maxArrayCount
         self.maxDepth = maxDepth

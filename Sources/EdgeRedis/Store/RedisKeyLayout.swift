@@ -24,7 +24,8 @@ public struct RedisKeyLayout: Sendable, Equatable {
         case .tokenBucket: algorithm = "tb"
         case .slidingWindow: algorithm = "sw"
         }
-        return "\(prefix):{\(request.key.client)}:\(request.key.rule):\(algorithm)\(parameters.limit)/\(parameters.period)"
+        return
+            "\(prefix):{\(request.key.client)}:\(request.key.rule):\(algorithm)\(parameters.limit)/\(parameters.period)"
     }
 
     /// The script's code for an algorithm.

@@ -73,7 +73,8 @@ public final class RedisRateLimitStore: EventLoopRateLimitStore {
     }
 
     /// `EVALSHA`, and on `NOSCRIPT` the same call as `EVAL` with the source.
-    private func run(_ requests: [BucketRequest], now: Int64, on eventLoop: any EventLoop) -> EventLoopFuture<RESPValue> {
+    private func run(_ requests: [BucketRequest], now: Int64, on eventLoop: any EventLoop) -> EventLoopFuture<RESPValue>
+    {
         client.send(command(requests, now: now, script: nil), on: eventLoop).flatMapError { error in
             guard (error as? RedisClientError)?.isNoScript == true else {
                 return eventLoop.makeFailedFuture(error)
