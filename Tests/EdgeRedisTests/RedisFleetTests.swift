@@ -128,6 +128,23 @@ struct RedisFleetTests {
         try await TestRedis.close(store, group)
     }
 
+    @Test("SELECT: a store on another database keeps its buckets there")
+    func database() async throws {
+        let layout = TestRedis.layout()
+        let other = (try TestRedis.configuration.database + 1) % 16
+        let (store, group) = try TestRedis.store(layout: layout) { $0.database = other }
+        let (home, homeGroup) = try TestRedis.store(layout: layout)
+        let route = LimitParameters(limit: 3, period: 10 * second, algorithm: .fixedWindow)
+        let (global, routeRequest) = Self.pair(IPAddress("203.0.113.11")!, route: route)
+        _ = try await store.acquire(global, routeRequest, now: Self.base)
+        let key = layout.key(for: routeRequest)
+        #expect(try await store.client.send(RESPCommand(["EXISTS", key])).integer == 1)
+        #expect(try await home.client.send(RESPCommand(["EXISTS", key])).integer == 0)
+        _ = try await store.client.send(RESPCommand(["DEL", key, layout.key(for: global)]))
+        try await TestRedis.close(store, group)
+        try await TestRedis.close(home, homeGroup)
+    }
+
     @Test("a wrong password is a setup error that names AUTH")
     func wrongPassword() async throws {
         let (store, group) = try TestRedis.store(layout: TestRedis.layout()) { $0.password = "not-the-password" }

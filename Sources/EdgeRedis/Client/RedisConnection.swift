@@ -13,9 +13,6 @@ final class RedisConnection: Sendable {
         self.commandTimeout = commandTimeout
     }
 
-    var eventLoop: any EventLoop { channel.eventLoop }
-    var isActive: Bool { channel.isActive }
-
     /// Sends one command; the reply (or an error reply as `RedisClientError.server`) completes the future.
     func send(_ command: RESPCommand, deadline: NIODeadline? = nil) -> EventLoopFuture<RESPValue> {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
