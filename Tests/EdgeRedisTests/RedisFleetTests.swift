@@ -58,6 +58,33 @@ struct RedisFleetTests {
         try await TestRedis.close(b, groupB)
     }
 
+    @Test(
+        "pre-check on two instances: local rejections carry the numbers Redis would give",
+        arguments: [RateLimitAlgorithm.fixedWindow, .tokenBucket])
+    func preCheck(algorithm: RateLimitAlgorithm) async throws {
+        let layout = TestRedis.layout()
+        let (a, groupA) = try TestRedis.store(layout: layout)
+        let (b, groupB) = try TestRedis.store(layout: layout)
+        let instances = [(a, groupA), (b, groupB)].map { redis, group in
+            FailoverRateLimitStore(
+                primary: redis, localStore: MemoryRateLimitStore(maxBuckets: 100),
+                options: FailoverRateLimitStore.Options(policy: .deny), eventLoopGroup: group)
+        }
+        let reference = MemoryRateLimitStore(maxBuckets: 100)
+        let route = LimitParameters(limit: 4, period: 2 * second, algorithm: algorithm)
+        let (global, routeRequest) = Self.pair(IPAddress("203.0.113.33")!, route: route)
+        var now = Self.base
+        for i in 0..<80 {
+            now += 97_000_000
+            let (_, r) = try await instances[i % 2].acquire(global, routeRequest, now: now)
+            let (_, expected) = reference.acquire(global, routeRequest, now: now)
+            #expect(Observed(r) == Observed(expected), "\(algorithm) request \(i)")
+        }
+        #expect(instances.map { $0.stats.preCheckHits }.reduce(0, +) > 10)
+        try await TestRedis.close(a, groupA)
+        try await TestRedis.close(b, groupB)
+    }
+
     @Test("64 concurrent tasks through two instances never let more than `limit` through per window")
     func concurrency() async throws {
         let layout = TestRedis.layout()
