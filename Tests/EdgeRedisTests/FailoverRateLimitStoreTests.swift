@@ -154,6 +154,19 @@ struct FailoverRateLimitStoreTests {
         #expect(fixture.store.stats.storeErrors == 3)
     }
 
+    @Test("failures must come in a row: a success in between resets the count")
+    func failuresInARow() throws {
+        let fixture = Fixture(policy: .local)
+        for _ in 0..<3 {
+            fixture.primary.mode.withLock { $0 = .fail(.connectionClosed) }
+            _ = fixture.decide()
+            fixture.primary.mode.withLock { $0 = .answer }
+            _ = fixture.decide()
+        }
+        #expect(fixture.store.stats.breaker == .closed)
+        #expect(fixture.store.stats.storeErrors == 3)
+    }
+
     @Test("deny: the decision fails with RateLimitStoreUnavailable, without waiting once the breaker is open")
     func deny() {
         let fixture = Fixture(policy: .deny)

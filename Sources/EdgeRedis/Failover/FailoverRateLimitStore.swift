@@ -45,8 +45,9 @@ public final class FailoverRateLimitStore: EventLoopRateLimitStore {
     let eventLoopGroup: any EventLoopGroup
     private let clock: @Sendable () -> Int64
     private let breaker: Mutex<CircuitBreaker>
-    /// Mirrors "breaker closed" so the common path reads one atomic instead of taking the lock.
-    private let breakerClosed = Atomic<Bool>(true)
+    /// Mirrors the breaker so the common path reads one atomic instead of taking the lock: 0 closed with no
+    /// failure counted, 1 closed with failures counted (a success must reset them), 2 open or half-open.
+    private let breakerSummary = Atomic<Int>(0)
     private let blocked: BlockedBucketCache?
     private let counters = FailoverStoreCounters()
 
@@ -153,23 +154,26 @@ public final class FailoverRateLimitStore: EventLoopRateLimitStore {
     // MARK: The guarded call
 
     private func admit() -> CircuitBreaker.Admission {
-        if breakerClosed.load(ordering: .relaxed) { return .call }
+        if breakerSummary.load(ordering: .relaxed) < 2 { return .call }
         let now = clock()
         return breaker.withLock { $0.admit(now: now) }
     }
 
     private func report(success: Bool, timeout: Bool, probe: Bool) {
-        if success, !probe, breakerClosed.load(ordering: .relaxed) { return }
+        if success, !probe, breakerSummary.load(ordering: .relaxed) == 0 { return }
         let now = clock()
-        let closed = breaker.withLock { breaker in
+        let summary = breaker.withLock { breaker in
             if success {
                 breaker.succeeded(probe: probe)
             } else {
                 breaker.failed(now: now, timeout: timeout, probe: probe)
             }
-            return breaker.isClosed
+            switch breaker.state {
+            case .closed(let failures): return failures == 0 ? 0 : 1
+            case .open, .halfOpen: return 2
+            }
         }
-        breakerClosed.store(closed, ordering: .relaxed)
+        breakerSummary.store(summary, ordering: .relaxed)
     }
 
     /// Calls the store under the breaker and the timeout; any failure, the timeout or an open breaker is
