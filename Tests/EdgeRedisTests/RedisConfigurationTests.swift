@@ -22,6 +22,7 @@ struct RedisConfigurationTests {
         #expect(both.password == "p@ss:word")
         #expect(both.description == "redis://edge:***@cache.internal:6379/0")
         #expect(!"\(both)".contains("p@ss"))
+        #expect(!String(reflecting: both).contains("p@ss"))
         let passwordOnly = try RedisConfiguration(url: "redis://:secret@h:1/0")
         #expect(passwordOnly.username == nil && passwordOnly.password == "secret")
         #expect(passwordOnly.description == "redis://:***@h:1/0")
