@@ -44,10 +44,22 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Fleet mode: the Redis bucket store, its small RESP client on SwiftNIO and the failover wrapper.
+        .target(
+            name: "EdgeRedis",
+            dependencies: [
+                "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "EdgeProxy",
             dependencies: [
                 "EdgeCore",
+                "EdgeRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -103,6 +115,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EdgeRedisTests",
+            dependencies: [
+                "EdgeRedis", "EdgeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EdgeProxyTests",
             dependencies: [
