@@ -1,4 +1,6 @@
 import EdgeCore
+import EdgeRedis
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -34,9 +36,14 @@ public struct EdgeProxyService: Service {
     }
 
     public func run() async throws {
-        let limiter = RateLimiter(rules: config.rateLimits)
+        // `store: redis://…` shares buckets across a fleet; its `local` fallback is the limiter's own store.
+        let fleet = try FleetRateLimitStore.make(
+            rules: config.rateLimits, eventLoopGroup: group, environment: ProcessInfo.processInfo.environment
+        )
+        let limiter = fleet.map { RateLimiter(rules: config.rateLimits, store: $0.localStore) }
+            ?? RateLimiter(rules: config.rateLimits)
         let resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
-        let admitter = RateLimitAdmitter(limiter: limiter, resolver: resolver)
+        let admitter = RateLimitAdmitter(limiter: limiter, resolver: resolver, fleet: fleet)
         let pools = UpstreamPoolGroup(
             group: group, servers: config.upstreams.rest, proxy: config.proxy, shards: telemetry?.shards
         )
@@ -88,6 +95,7 @@ public struct EdgeProxyService: Service {
         _ = await gatewayShared.sessions.waitUntilEmpty(deadline: ContinuousClock.now + .seconds(2))
         gatewayShared.sessions.closeAll()
         await pools.closeIdle()
+        await fleet?.shutdown()
         logger.info("drained")
     }
 }

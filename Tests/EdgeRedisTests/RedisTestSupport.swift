@@ -7,10 +7,10 @@ import Testing
 
 @testable import EdgeRedis
 
-/// Tests that need a real Redis read its URL from `AYAKA_EDGE_TEST_REDIS` (`redis://127.0.0.1:6390/0`);
+/// Tests that need a real Redis read its URL from `AYAKA_TEST_REDIS` (`redis://127.0.0.1:6390/0`);
 /// `.ci/run` starts one. Without it they are skipped, saying so.
 enum TestRedis {
-    static let variable = "AYAKA_EDGE_TEST_REDIS"
+    static let variable = "AYAKA_TEST_REDIS"
     static let url = ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
     static let enabled = ConditionTrait.enabled(
         if: url != nil, "set \(variable)=redis://127.0.0.1:<port>/<db> to run the tests against a real Redis")

@@ -33,6 +33,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var responseInProgress = false
     /// The proxy is shutting down: no further request on this connection.
     private var draining = false
+    /// A shared store is deciding on the current head; parts decoded meanwhile wait here.
+    private var admitting = false
+    private var heldWhileAdmitting: [HTTPServerRequestPart] = []
 
     // Backpressure and timers.
     private var clientReadsHeld = false
@@ -92,7 +95,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // MARK: client → proxy
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if admitting {
+            heldWhileAdmitting.append(part)
+            return
+        }
+        switch part {
         case .head(let head):
             receiveHead(head, context: context)
         case .body(let buffer):
@@ -130,33 +138,57 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
         var declaredLength: Int? = nil
         var refusal: LocalResponse? = nil
-        var closeAfterRefusal = false
         switch RequestHeadValidator.validate(head) {
         case .success(let length):
             declaredLength = length
         case .failure:
             refusal = .badRequest
-            closeAfterRefusal = true
         }
         if refusal == nil, head.uri.utf8.count > shared.limits.maxHeaderSize {
             refusal = .uriTooLong
-            closeAfterRefusal = true
         }
-
         admission = Admission.relay()
-        if refusal == nil {
-            admission = shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: shared.clock())
-            if let rejection = admission.rejection {
-                refusal = rejection
-            } else if let length = declaredLength, length > shared.limits.maxBodySize {
-                refusal = .bodyTooLarge
-                closeAfterRefusal = true
+        if let refusal {
+            proceed(with: head, refusal: refusal, closeAfterRefusal: true, context: context)
+            return
+        }
+        switch shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: shared.clock(), on: context.eventLoop) {
+        case .now(let decided):
+            admit(head, decided, declaredLength: declaredLength, context: context)
+        case .later(let future):
+            // A shared store (Redis) is deciding: hold the client and keep whatever was already decoded.
+            admitting = true
+            clientReadsHeld = true
+            future.assumeIsolated().whenComplete { result in
+                self.admitting = false
+                guard self.context != nil else { return }
+                let decided = (try? result.get()) ?? Admission(rejection: .storeUnavailable, responseHeaders: [],
+                                                               routeName: "default")
+                self.admit(head, decided, declaredLength: declaredLength, context: context)
+                let held = self.heldWhileAdmitting
+                self.heldWhileAdmitting = []
+                for part in held { self.channelRead(context: context, data: NIOAny(part)) }
+                if self.machine.isIdle || !self.machine.shouldPauseClientReads { self.releaseClientReads() }
             }
         }
-        let action = machine.requestHead(
-            keepAlive: head.isKeepAlive, localResponse: refusal, closeAfterLocal: closeAfterRefusal
-        )
-        run(action)
+    }
+
+    /// Continues a request head once the limiter has decided.
+    private func admit(_ head: HTTPRequestHead, _ decided: Admission, declaredLength: Int?, context: ChannelHandlerContext) {
+        admission = decided
+        if let rejection = decided.rejection {
+            proceed(with: head, refusal: rejection, closeAfterRefusal: false, context: context)
+        } else if let length = declaredLength, length > shared.limits.maxBodySize {
+            proceed(with: head, refusal: .bodyTooLarge, closeAfterRefusal: true, context: context)
+        } else {
+            proceed(with: head, refusal: nil, closeAfterRefusal: false, context: context)
+        }
+    }
+
+    private func proceed(
+        with head: HTTPRequestHead, refusal: LocalResponse?, closeAfterRefusal: Bool, context: ChannelHandlerContext
+    ) {
+        run(machine.requestHead(keepAlive: head.isKeepAlive, localResponse: refusal, closeAfterLocal: closeAfterRefusal))
         if refusal == nil, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             let interim = HTTPResponseHead(version: head.version, status: .continue)
             context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
@@ -387,7 +419,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if close {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            written.assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
         }
     }
 
