@@ -15,7 +15,7 @@ public struct AdminResponses: Sendable {
         return StatusText.render(
             live: source.gauges.read(), figures: figures, version: source.version,
             generation: source.config.generation, configLoadedAt: source.config.loadedAt,
-            startedAt: source.startedAt, now: source.clock()
+            startedAt: source.startedAt, now: source.clock(), reloadError: source.config.lastReloadError
         )
     }
 

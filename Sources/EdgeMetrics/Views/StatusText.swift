@@ -21,7 +21,7 @@ enum StatusText {
 
     static func render(
         live: ConnectionGauges.Values, figures: MetricsFigures, version: String, generation: Int,
-        configLoadedAt: Int64, startedAt: Int64, now: Int64
+        configLoadedAt: Int64, startedAt: Int64, now: Int64, reloadError: String? = nil
     ) -> String {
         let totals = figures.totals
         var out = stubStatus(live)
@@ -31,6 +31,8 @@ enum StatusText {
             ("version", version),
             ("config_generation", "\(generation)"),
             ("config_loaded_at", Formatting.timestamp(nanos: configLoadedAt)),
+            // One line: the first problem of the rejected file and how many there were.
+            ("config_reload_error", reloadError.map { $0.split(separator: "\n").first.map(String.init) ?? $0 } ?? "none"),
             ("requests_total", "\(totals.requests)"),
             ("requests_per_second", Formatting.decimal(totals.requestsPerSecond(now: now))),
             ("rate_limited_total", "\(totals.rateLimited)"),

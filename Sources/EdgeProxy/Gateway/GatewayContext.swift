@@ -9,7 +9,7 @@ final class GatewayContext: Sendable {
     let resolver: ClientAddressResolver
     let connections: ConnectionLimiter
     /// Open relayed sessions; shutdown sends each 1001.
-    let sessions = ChannelRegistry()
+    let sessions: ChannelRegistry
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
     let handshakeTimeout: TimeAmount
@@ -20,12 +20,21 @@ final class GatewayContext: Sendable {
     let telemetry: ProxyTelemetry?
     private let nextUpstream = Atomic<Int>(0)
 
+    /// A reload carries over `previous`'s open-connection counts and sessions: existing sessions keep
+    /// running; the new limits apply to new connections.
     init(config: EdgeConfig, telemetry: ProxyTelemetry? = nil,
-         clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds) {
+         clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds, carryingOver previous: GatewayContext? = nil) {
         self.telemetry = telemetry
+        if let previous {
+            connections = previous.connections
+            connections.setLimits(maxPerIP: config.gateway.maxConnectionsPerIP)
+            sessions = previous.sessions
+        } else {
+            connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
+            sessions = ChannelRegistry()
+        }
         upstreams = config.upstreams.gateway
         resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
-        connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
         limits = GatewayRelayStateMachine.Limits(
             messageLimit: config.gateway.messages.limit,
             messageWindowNanos: config.gateway.messages.per.nanoseconds,

@@ -12,18 +12,18 @@ import NIOWebSocket
 final class GatewayListener: Sendable {
     let address: HostPort
     private let group: any EventLoopGroup
-    private let shared: GatewayContext
+    private let contexts: ContextSwitch<GatewayContext>
     private let headerLimit: Int
 
-    init(address: HostPort, group: any EventLoopGroup, shared: GatewayContext, headerLimit: Int) {
+    init(address: HostPort, group: any EventLoopGroup, contexts: ContextSwitch<GatewayContext>, headerLimit: Int) {
         self.address = address
         self.group = group
-        self.shared = shared
+        self.contexts = contexts
         self.headerLimit = headerLimit
     }
 
     func bind() async throws -> any Channel {
-        let shared = self.shared
+        let contexts = self.contexts
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = headerLimit
         limits.maxHeaderFieldSize = headerLimit
@@ -33,6 +33,8 @@ final class GatewayListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
+                // The context in force when the connection arrived serves its whole upgrade.
+                let shared = contexts.current
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: shared.limits.maxMessageSize,
                     automaticErrorHandling: false,

@@ -13,7 +13,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let shared: ProxyConnectionContext
+    /// The context in force for the current request, refreshed from `contexts` at each head.
+    private var shared: ProxyConnectionContext
+    private let contexts: ContextSwitch<ProxyConnectionContext>.Box
     private var machine = ExchangeStateMachine()
     private var context: ChannelHandlerContext?
     private var pool: UpstreamPool?
@@ -50,8 +52,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var metrics: MetricsShard?
     private var record = ExchangeRecord()
 
-    init(shared: ProxyConnectionContext, headerTimeout: HeaderTimeoutHandler? = nil, phase: ConnectionPhase? = nil) {
-        self.shared = shared
+    init(
+        contexts: ContextSwitch<ProxyConnectionContext>.Box, headerTimeout: HeaderTimeoutHandler? = nil,
+        phase: ConnectionPhase? = nil
+    ) {
+        self.contexts = contexts
+        self.shared = contexts.current
         self.headerTimeout = headerTimeout
         self.phase = phase
     }
@@ -123,6 +129,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        if contexts.current !== shared {
+            // A reload happened: this request follows the new rules and upstreams.
+            shared = contexts.current
+            pool = shared.pools.pool(for: context.eventLoop)
+        }
         headerTimeout?.headReceived()
         phase?.enter(.writing)
         shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)

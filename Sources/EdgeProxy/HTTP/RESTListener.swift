@@ -9,19 +9,20 @@ import NIOPosix
 final class RESTListener: Sendable {
     let address: HostPort
     private let group: any EventLoopGroup
-    private let shared: ProxyConnectionContext
+    private let contexts: ContextSwitch<ProxyConnectionContext>
     private let logger: Logger
 
-    init(address: HostPort, group: any EventLoopGroup, shared: ProxyConnectionContext, logger: Logger) {
+    init(address: HostPort, group: any EventLoopGroup, contexts: ContextSwitch<ProxyConnectionContext>, logger: Logger) {
         self.address = address
         self.group = group
-        self.shared = shared
+        self.contexts = contexts
         self.logger = logger
     }
 
     /// Binds and returns the listening channel (its `localAddress` has the real port when 0 was asked).
     func bind() async throws -> any Channel {
-        let shared = self.shared
+        let contexts = self.contexts
+        let shared = contexts.current
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = shared.limits.maxHeaderSize
         limits.maxHeaderFieldSize = shared.limits.maxHeaderSize
@@ -34,6 +35,8 @@ final class RESTListener: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let box = contexts.box(for: channel.eventLoop)
+                    let shared = box.current
                     let sync = channel.pipeline.syncOperations
                     let gauges = shared.telemetry?.gauges
                     gauges?.accepted.add(1, ordering: .relaxed)
@@ -66,7 +69,7 @@ final class RESTListener: Sendable {
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try sync.addHandler(ClientProxyHandler(shared: shared, headerTimeout: headerTimeout, phase: phase))
+                    try sync.addHandler(ClientProxyHandler(contexts: box, headerTimeout: headerTimeout, phase: phase))
                 }
             }
             .bind(host: address.host, port: address.port)

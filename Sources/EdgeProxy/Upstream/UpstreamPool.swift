@@ -60,12 +60,15 @@ final class UpstreamPool: @unchecked Sendable {
         connect(startingAt: server, attempt: servers.count - 1, timedOut: false, completion)
     }
 
+    /// A reload replaced this pool: connections still in use are closed when given back.
+    private var retired = false
+
     /// Gives a connection back after a complete exchange; it is kept for reuse or closed.
     func release(_ connection: UpstreamConnection) {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
         connection.handler.holdReads(false)
-        guard connection.isActive, idle[connection.serverIndex].count < maxIdlePerServer else {
+        guard !retired, connection.isActive, idle[connection.serverIndex].count < maxIdlePerServer else {
             connection.channel.close(promise: nil)
             return
         }
@@ -76,6 +79,12 @@ final class UpstreamPool: @unchecked Sendable {
         connection.idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak connection] in
             connection?.channel.close(promise: nil)
         }
+    }
+
+    /// Closes idle connections now and the busy ones as they come back (a reload replaced the pool).
+    func retire() {
+        retired = true
+        closeIdle()
     }
 
     /// Closes every idle connection (shutdown, or the server list changed).
@@ -167,5 +176,10 @@ final class UpstreamPoolGroup: Sendable {
     /// Closes idle upstream connections on every loop.
     func closeIdle() async {
         _ = await pools.collect { $0.closeIdle() }
+    }
+
+    /// Replaced by a reload: idle connections close now, busy ones when their exchange ends.
+    func retire() async {
+        _ = await pools.collect { $0.retire() }
     }
 }

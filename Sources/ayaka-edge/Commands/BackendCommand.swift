@@ -19,6 +19,6 @@ struct BackendCommand: AsyncParsableCommand {
         let backend = try AyakaBackendService(configuration: BackendConfiguration(config), logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: backend)], logger: logger))
-        try await ShutdownSignals.run(group, logger: logger)
+        try await ProcessSignals.run(group, logger: logger)
     }
 }

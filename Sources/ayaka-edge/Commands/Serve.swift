@@ -29,6 +29,9 @@ struct Serve: AsyncParsableCommand {
         let proxyConfig = config.withEmbeddedBackendUpstreams
         let telemetry = ProxyTelemetry(config: proxyConfig, version: EdgeVersion.current,
                                        logger: Logger(label: "ayaka-edge.metrics"))
+        let proxy = EdgeProxyService(config: proxyConfig, logger: logger, telemetry: telemetry)
+        let reload = ConfigReload(path: options.config, proxy: proxy, state: telemetry.configState, logger: logger)
+        let adminAPI = AdminAPI(token: config.admin.token) { await reload.run() }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: MetricsFlusher(
                 pipeline: telemetry.pipeline, interval: config.metrics.flushInterval.duration,
@@ -36,7 +39,7 @@ struct Serve: AsyncParsableCommand {
             )),
             .init(service: AdminServer(
                 address: config.listen.admin, source: telemetry.statusSource(version: EdgeVersion.current),
-                logger: Logger(label: "ayaka-edge.admin")
+                logger: Logger(label: "ayaka-edge.admin"), extraRoutes: { adminAPI.register(on: $0) }
             )),
         ]
         if config.upstreams.usesEmbeddedBackend {
@@ -48,9 +51,9 @@ struct Serve: AsyncParsableCommand {
             )
             services.append(.init(service: backend))
         }
-        services.append(.init(service: EdgeProxyService(config: proxyConfig, logger: logger, telemetry: telemetry)))
+        services.append(.init(service: proxy))
         let group = ServiceGroup(configuration: .init(
             services: services, logger: logger))
-        try await ShutdownSignals.run(group, logger: logger)
+        try await ProcessSignals.run(group, logger: logger) { _ = await reload.run() }
     }
 }

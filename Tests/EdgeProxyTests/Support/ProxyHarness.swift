@@ -39,7 +39,7 @@ struct ProxyHarness {
             admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted, clock: clock
         )
         let listener = RESTListener(
-            address: HostPort(host: host, port: 0), group: group, shared: shared,
+            address: HostPort(host: host, port: 0), group: group, contexts: ContextSwitch(group: group, initial: shared),
             logger: Logger(label: "test")
         )
         return ProxyHarness(channel: try await listener.bind(), shared: shared)
