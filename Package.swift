@@ -96,8 +96,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // Documentation next to the code it describes (schema, endpoints).
-            exclude: ["Storage/Schema.md", "Admin/Endpoints.md"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

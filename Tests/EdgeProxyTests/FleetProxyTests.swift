@@ -20,11 +20,14 @@ struct FleetProxyTests {
         return rules
     }
 
-    static func proxy(rules: EdgeConfig.RateLimits, upstream: Int, clock: TestClock) async throws
-        -> (ProxyHarness, FailoverRateLimitStore)
-    {
+    static func proxy(
+        rules: EdgeConfig.RateLimits, upstream: Int, clock: TestClock, storeTimeout: TimeAmount = .seconds(5)
+    ) async throws -> (ProxyHarness, FailoverRateLimitStore) {
+        // Exactness tests get a generous store timeout so a loaded machine never turns into a fallback.
+        var options = FailoverRateLimitStore.Options(policy: rules.onStoreFailure)
+        options.storeTimeout = storeTimeout
         let fleet = try #require(try FleetRateLimitStore.make(
-            rules: rules, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, environment: [:]))
+            rules: rules, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, environment: [:], options: options))
         let trusted = [CIDR("127.0.0.0/8")!]
         let admitter = RateLimitAdmitter(
             limiter: RateLimiter(rules: rules, store: fleet.localStore),
@@ -80,7 +83,7 @@ struct FleetProxyTests {
         let clock = TestClock(seconds: 1_700_000_000)
         let (proxy, fleet) = try await Self.proxy(
             rules: Self.rules(store: "redis://127.0.0.1:\(deadPort)/0", policy: policy), upstream: upstream.port,
-            clock: clock)
+            clock: clock, storeTimeout: .milliseconds(100))
         let started = ContinuousClock.now
         var statuses: [UInt] = []
         for _ in 0..<7 { statuses.append(try await Self.post(proxy.port, client: "198.51.100.9").status.code) }

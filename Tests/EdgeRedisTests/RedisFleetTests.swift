@@ -65,10 +65,14 @@ struct RedisFleetTests {
         let layout = TestRedis.layout()
         let (a, groupA) = try TestRedis.store(layout: layout)
         let (b, groupB) = try TestRedis.store(layout: layout)
+        // This test is about exact numbers, not timeouts: a generous store timeout keeps a loaded CI machine
+        // (parallel tests on 2 cores) from turning a slow answer into a fallback.
+        var options = FailoverRateLimitStore.Options(policy: .deny)
+        options.storeTimeout = .seconds(5)
         let instances = [(a, groupA), (b, groupB)].map { redis, group in
             FailoverRateLimitStore(
-                primary: redis, localStore: MemoryRateLimitStore(maxBuckets: 100),
-                options: FailoverRateLimitStore.Options(policy: .deny), eventLoopGroup: group)
+                primary: redis, localStore: MemoryRateLimitStore(maxBuckets: 100), options: options,
+                eventLoopGroup: group)
         }
         let reference = MemoryRateLimitStore(maxBuckets: 100)
         let route = LimitParameters(limit: 4, period: 2 * second, algorithm: algorithm)

@@ -45,7 +45,7 @@ import Testing
         let lines = status.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[0].hasPrefix("Active connections: ") && lines[0].hasSuffix(" "))
         #expect(lines[1] == "server accepts handled requests")
-        #expect(lines[2].hasPrefix(" ") && lines[2].hasSuffix(" ") && lines[2].hasSuffix(" 6 "))
+        #expect(lines[2].hasPrefix(" ") && lines[2].hasSuffix(" ") && lines[2].hasSuffix(" 7 "))  // 6 REST requests and the upgrade
         #expect(lines[3].hasPrefix("Reading: ") && lines[3].contains(" Writing: ") && lines[3].contains(" Waiting: "))
         #expect(lines[4].isEmpty)
         #expect(status.contains("requests_total: 6\n"))

@@ -2,7 +2,7 @@
 ///
 /// The bounds follow a 1-2-5 series from 100 µs to 20 s, then 60 s, and a last bucket for anything
 /// slower. Bucket `i` counts latencies in `(upperBoundsNanos[i-1], upperBoundsNanos[i]]` (bucket 0 from
-/// zero). The bounds are part of the database schema (`le_*` columns, see `Storage/Schema.md`): changing
+/// zero). The bounds are part of the database schema (`le_*` columns, see `docs/metrics-schema.md`): changing
 /// them needs a migration.
 public enum LatencyBuckets {
     /// Inclusive upper bounds in nanoseconds; the bucket after the last one is unbounded.

@@ -1,7 +1,7 @@
 import GRDB
 
 /// The metrics database schema, as GRDB migrations. Every table and column is described in
-/// `Storage/Schema.md`; the `minute` column is always the minute's start in seconds since the epoch.
+/// `docs/metrics-schema.md`; the `minute` column is always the minute's start in seconds since the epoch.
 enum MetricsMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -4,7 +4,7 @@ import Synchronization
 /// The `/metrics` registry (swift-prometheus): counters fed by each ingested snapshot, gauges set from
 /// the live values at scrape time. Labels are route names, method classes, status classes, upstream
 /// `host:port` names, shadow rule names and gateway close codes: all bounded by config, never a raw
-/// path or a client address. Every metric name is listed in `Admin/Endpoints.md`.
+/// path or a client address. Every metric name is listed in `docs/metrics-endpoints.md`.
 public final class PrometheusExporter: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let lastLive = Mutex(ConnectionGauges.Values())

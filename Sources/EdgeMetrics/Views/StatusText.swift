@@ -7,7 +7,7 @@
 ///  <accepted> <handled> <requests> \n
 /// Reading: <reading> Writing: <writing> Waiting: <waiting> \n
 /// ```
-/// Every field after the blank line is described in `Admin/Endpoints.md`.
+/// Every field after the blank line is described in `docs/metrics-endpoints.md`.
 enum StatusText {
     /// Rows shown in the "top limited buckets" table.
     static let topLimitedRows = 10

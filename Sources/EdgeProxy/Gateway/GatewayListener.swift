@@ -35,6 +35,13 @@ final class GatewayListener: Sendable {
             .childChannelInitializer { channel in
                 // The context in force when the connection arrived serves its whole upgrade.
                 let shared = contexts.current
+                if let gauges = shared.telemetry?.gauges {
+                    // stub_status counts gateway connections too (a relayed session is "Writing").
+                    gauges.accepted.add(1, ordering: .relaxed)
+                    gauges.handled.add(1, ordering: .relaxed)
+                    gauges.active.add(1, ordering: .relaxed)
+                    channel.closeFuture.whenComplete { _ in gauges.active.subtract(1, ordering: .relaxed) }
+                }
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: shared.limits.maxMessageSize,
                     automaticErrorHandling: false,
@@ -65,6 +72,7 @@ enum GatewayUpgrade {
         -> EventLoopFuture<HTTPHeaders?>
     {
         let loop = channel.eventLoop
+        shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard path == "/", let handler = try? channel.pipeline.syncOperations.handler(type: GatewayHTTPHandler.self)
         else { return loop.makeSucceededFuture(nil) }
@@ -118,11 +126,13 @@ enum GatewayUpgrade {
             let gauges = shared.telemetry?.gauges
             metrics?.gatewayOpened()
             gauges?.gatewayActive.add(1, ordering: .relaxed)
+            gauges?.writing.add(1, ordering: .relaxed)
             let relay = GatewayClientRelay(
                 limits: shared.limits, upstream: handshake.relay, clock: shared.clock, metrics: metrics
             ) {
                 shared.connections.release(client)
                 gauges?.gatewayActive.subtract(1, ordering: .relaxed)
+                gauges?.writing.subtract(1, ordering: .relaxed)
             }
             try sync.addHandler(relay)
             shared.sessions.track(channel)

@@ -11,7 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Print the running proxy's plain-text status (GET /status on the admin listener).",
         discussion: """
             The first four lines are nginx stub_status; every field after them is described in \
-            Sources/EdgeMetrics/Admin/Endpoints.md.
+            Sources/EdgeMetrics/docs/metrics-endpoints.md.
 
             Exit codes: 0 printed; 1 the proxy could not be reached or answered with an error.
             """
