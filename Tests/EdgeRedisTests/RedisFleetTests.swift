@@ -151,10 +151,12 @@ struct RedisFleetTests {
             written += 3
         }
         let keys = try await TestRedis.keys(store.client, layout: layout)
-        #expect(keys.count == written)
+        #expect(keys.count <= written)
         for (key, ttl) in keys {
             // The longest bucket life here is the sliding window's two periods (20 s), plus a 1 s margin.
-            #expect(ttl > 0 && ttl <= 21_000, "\(key) has TTL \(ttl) ms")
+            // -1 would be a key without expiry (unbounded memory); -2 is a key that already expired between
+            // SCAN and PTTL (the 1 s global buckets live about 2 s, and a loaded machine can be that slow).
+            #expect(ttl != -1 && ttl <= 21_000, "\(key) has TTL \(ttl) ms")
         }
         try await TestRedis.close(store, group)
     }
