@@ -77,10 +77,37 @@ public struct EdgeProxyService: Service {
                 _ = await reloader.current?.limiter.sweep(now: WallClock.nowNanoseconds())
             }
         }
+        let checker = Task { await Self.runHealthChecks(reloader: reloader, group: group) }
+        telemetry?.setStatusSupplement { [reloader] in
+            // The generation in force is read without waiting on the reloader's actor.
+            reloader.currentHealth()?.statusTable() ?? ""
+        }
         try? await gracefulShutdown()
         sweeper.cancel()
+        checker.cancel()
         let last = await reloader.detach()?.generation ?? first
         await drain(rest: rest, gateway: gateway, generation: last)
+    }
+
+    /// Active checks (`upstreams.health.check_path`): every `check_interval`, probe each REST server of the
+    /// generation in force.
+    private static func runHealthChecks(reloader: ProxyReloader, group: any EventLoopGroup) async {
+        while !Task.isCancelled {
+            guard let generation = await reloader.current, let path = generation.config.upstreams.health.checkPath else {
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            let health = generation.pools.health
+            let timeout = TimeAmount.nanoseconds(generation.config.proxy.connectTimeout.nanoseconds)
+            for (index, server) in generation.config.upstreams.rest.enumerated() {
+                if await HealthProbe.check(server, path: path, timeout: timeout, on: group.next()) {
+                    health.recordSuccess(index, fromCheck: true)
+                } else {
+                    health.recordFailure(index)
+                }
+            }
+            try? await Task.sleep(for: generation.config.upstreams.health.checkInterval.duration)
+        }
     }
 
     /// Stop accepting, tell gateway clients 1001, close idle keep-alive connections and let the requests

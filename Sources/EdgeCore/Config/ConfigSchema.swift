@@ -79,7 +79,13 @@ enum ConfigSchema {
 
     static let root: ConfigShape = .mapping([
         ("listen", .mapping([("rest", .scalar), ("gateway", .scalar), ("admin", .scalar)])),
-        ("upstreams", .mapping([("rest", .list(.scalar)), ("gateway", .list(.scalar))])),
+        ("upstreams", .mapping([
+            ("rest", .list(.scalar)), ("gateway", .list(.scalar)),
+            ("health", .mapping([
+                ("max_fails", .scalar), ("fail_timeout", .scalar), ("check_path", .scalar),
+                ("check_interval", .scalar), ("healthy_threshold", .scalar),
+            ])),
+        ])),
         ("client_ip", .mapping([("trusted_proxies", .list(.scalar))])),
         ("rate_limits", .mapping([
             ("store", .scalar), ("on_store_failure", .scalar), ("global", rule), ("default", rule),

@@ -19,6 +19,31 @@ extension ConfigValidator {
                 self.url(item, at: itemPath, schemes: [.ws, .wss], example: "ws://127.0.0.1:7071")
             }
         }
+        guard let health = section("health", in: upstreams) else { return }
+        update(&config.upstreams.health.maxFails, from: health, "max_fails") { node, path in
+            self.integer(node, at: path, minimum: 1)
+        }
+        update(&config.upstreams.health.failTimeout, from: health, "fail_timeout") { node, path in
+            self.duration(node, at: path, allowMilliseconds: true)
+        }
+        update(&config.upstreams.health.checkInterval, from: health, "check_interval") { node, path in
+            self.duration(node, at: path, allowMilliseconds: true)
+        }
+        update(&config.upstreams.health.healthyThreshold, from: health, "healthy_threshold") { node, path in
+            self.integer(node, at: path, minimum: 1)
+        }
+        update(&config.upstreams.health.checkPath, from: health, "check_path") { node, path -> String?? in
+            switch node.value {
+            case .null:
+                return .some(nil)
+            case .scalar(let text) where text.hasPrefix("/") && !text.contains(" "):
+                return .some(text)
+            default:
+                self.report("expected a path starting with '/', or null to turn active checks off",
+                            at: node.position, path: path, value: node.abbreviated())
+                return nil
+            }
+        }
     }
 
     func readClientIP(_ root: Section, into config: inout EdgeConfig) {

@@ -26,7 +26,24 @@ public struct EdgeConfig: Sendable, Equatable {
     public struct Upstreams: Sendable, Equatable {
         public var rest: [UpstreamURL] = []
         public var gateway: [UpstreamURL] = []
+        public var health = Health()
         public init() {}
+
+        /// When a REST upstream server is taken out of rotation and brought back.
+        public struct Health: Sendable, Equatable {
+            /// Consecutive failures (refused or timed-out connects, broken or timed-out responses, failed checks)
+            /// that eject a server.
+            public var maxFails = 3
+            /// Without active checks: how long an ejected server gets no traffic before it is tried again.
+            public var failTimeout = ConfigDuration.seconds(10)
+            /// Active checks: `GET` this path on every server each `check_interval`; any answer below 500 is
+            /// healthy. nil: passive only.
+            public var checkPath: String? = nil
+            public var checkInterval = ConfigDuration.seconds(5)
+            /// With active checks: consecutive passing checks that bring an ejected server back.
+            public var healthyThreshold = 2
+            public init() {}
+        }
         /// No upstream configured: `serve` starts the embedded reference backend and proxies to it.
         public var usesEmbeddedBackend: Bool { rest.isEmpty && gateway.isEmpty }
     }

@@ -9,6 +9,11 @@ public struct AdminResponses: Sendable {
         self.source = source
     }
 
+    /// A supplement block, separated from the tables above by a blank line.
+    private static func section(_ text: String) -> String {
+        text.isEmpty ? "" : "\n" + text
+    }
+
     /// The `/status` text.
     public func statusText() async -> String {
         let figures = await source.pipeline.figures()
@@ -16,7 +21,7 @@ public struct AdminResponses: Sendable {
             live: source.gauges.read(), figures: figures, version: source.version,
             generation: source.config.generation, configLoadedAt: source.config.loadedAt,
             startedAt: source.startedAt, now: source.clock(), reloadError: source.config.lastReloadError
-        )
+        ) + Self.section(source.supplement())
     }
 
     /// The `/metrics` text (Prometheus exposition format 0.0.4).

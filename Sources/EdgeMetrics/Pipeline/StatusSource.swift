@@ -8,11 +8,15 @@ public struct StatusSource: Sendable {
     /// Wall-clock ns since the epoch when the proxy started.
     public var startedAt: Int64
     public var clock: MetricsClock
+    /// More rows appended to `/status` (the proxy's upstream health table).
+    public var supplement: @Sendable () -> String
 
     public init(
         gauges: ConnectionGauges, pipeline: MetricsPipeline, config: ConfigState, version: String,
-        startedAt: Int64, clock: @escaping MetricsClock = MetricsClocks.wall
+        startedAt: Int64, clock: @escaping MetricsClock = MetricsClocks.wall,
+        supplement: @escaping @Sendable () -> String = { "" }
     ) {
+        self.supplement = supplement
         self.gauges = gauges
         self.pipeline = pipeline
         self.config = config

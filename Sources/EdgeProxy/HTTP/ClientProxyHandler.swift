@@ -290,6 +290,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             return
         }
         record.recordUpstream(.broken, shard: metrics, at: .now())
+        pool?.health?.recordFailure(closed.serverIndex)
         run(machine.upstreamFailed())
     }
 
@@ -339,6 +340,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             readTimer = nil
             if let connection = upstream {
                 upstream = nil
+                pool?.health?.recordSuccess(connection.serverIndex)
                 connection.handler.delegate = nil
                 if reuse, let pool { pool.release(connection) } else { connection.channel.close(promise: nil) }
             }
@@ -379,7 +381,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             connection.handler.delegate = self
             upstream = connection
             run(machine.upstreamConnected())
-        case .failure(UpstreamConnectError.noServers):
+        case .failure(UpstreamConnectError.noServers), .failure(UpstreamConnectError.noHealthyServers):
             run(machine.noUpstreamAvailable())
         case .failure(UpstreamConnectError.allServersFailed(let timedOut)):
             run(machine.upstreamConnectFailed(timedOut: timedOut))
@@ -483,6 +485,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             if quiet >= self.shared.readTimeout {
                 self.readTimer = nil
                 self.record.recordUpstream(.timeout, shard: self.metrics, at: .now())
+                if let server = self.upstream?.serverIndex { self.pool?.health?.recordFailure(server) }
                 self.run(self.machine.readTimedOut())
             } else {
                 self.scheduleReadCheck(after: self.shared.readTimeout - quiet)

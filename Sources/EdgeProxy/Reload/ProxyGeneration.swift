@@ -37,9 +37,11 @@ struct ProxyGeneration: Sendable {
             $0.config.upstreams.rest == config.upstreams.rest
                 && $0.config.proxy.connectTimeout == config.proxy.connectTimeout
                 && $0.config.proxy.maxIdleUpstreamConnections == config.proxy.maxIdleUpstreamConnections
+                && $0.config.upstreams.health == config.upstreams.health
         } ?? false
         let pools = samePools ? previous!.pools : UpstreamPoolGroup(
-            group: group, servers: config.upstreams.rest, proxy: config.proxy, shards: telemetry?.shards
+            group: group, servers: config.upstreams.rest, proxy: config.proxy, health: config.upstreams.health,
+            shards: telemetry?.shards
         )
         let admitter = RateLimitAdmitter(
             limiter: limiter, resolver: ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies),

@@ -2,6 +2,7 @@ import EdgeCore
 import EdgeMetrics
 import Logging
 import NIOCore
+import Synchronization
 
 /// What a reload did.
 public struct ReloadOutcome: Sendable {
@@ -34,6 +35,12 @@ actor ProxyReloader {
     }
 
     private var running: Running?
+    /// The upstream health of the generation in force, readable without entering the actor (for `/status`).
+    private nonisolated let health = Mutex<UpstreamHealth?>(nil)
+
+    nonisolated func currentHealth() -> UpstreamHealth? {
+        health.withLock { $0 }
+    }
     private var reloading = false
     private let group: any EventLoopGroup
     private let telemetry: ProxyTelemetry?
@@ -45,7 +52,10 @@ actor ProxyReloader {
         self.logger = logger
     }
 
-    func attach(_ running: Running) { self.running = running }
+    func attach(_ running: Running) {
+        self.running = running
+        health.withLock { $0 = running.generation.pools.health }
+    }
     func detach() -> Running? {
         defer { running = nil }
         return running
@@ -86,6 +96,7 @@ actor ProxyReloader {
         await state.gateway.update(next.gateway)
         state.generation = next
         running = state
+        health.withLock { $0 = next.pools.health }
         if next.pools !== old.pools { await old.pools.retire() }
         if let oldFleet = old.fleet, oldFleet !== next.fleet { await oldFleet.shutdown() }
         telemetry?.configState.loaded(generation: next.number, at: WallClock.nowNanoseconds())

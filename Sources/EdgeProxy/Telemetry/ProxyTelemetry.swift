@@ -3,6 +3,7 @@ import EdgeMetrics
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// What the proxy records and what reads it: one metrics shard per event loop (written without locks by
 /// the connections of that loop), the live connection gauges (atomics), and the pipeline that merges the
@@ -16,6 +17,8 @@ public final class ProxyTelemetry: Sendable {
     public let configState: ConfigState
     public let startedAt: Int64
     let shards: EventLoopLocal<MetricsShard>
+    /// Extra `/status` rows from the proxy (upstream health), rendered at each request of the page.
+    private let supplement = StatusSupplement()
 
     public init(config: EdgeConfig, version: String, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
@@ -35,6 +38,27 @@ public final class ProxyTelemetry: Sendable {
     }
 
     public func statusSource(version: String) -> StatusSource {
-        StatusSource(gauges: gauges, pipeline: pipeline, config: configState, version: version, startedAt: startedAt)
+        let supplement = self.supplement
+        return StatusSource(
+            gauges: gauges, pipeline: pipeline, config: configState, version: version, startedAt: startedAt,
+            supplement: { supplement.render() }
+        )
+    }
+
+    func setStatusSupplement(_ render: @escaping @Sendable () -> String) {
+        supplement.set(render)
+    }
+}
+
+/// The proxy's own `/status` rows, set once the listeners run.
+final class StatusSupplement: Sendable {
+    private let renderer = Mutex<@Sendable () -> String>({ "" })
+
+    func set(_ render: @escaping @Sendable () -> String) {
+        renderer.withLock { $0 = render }
+    }
+
+    func render() -> String {
+        renderer.withLock { $0 }()
     }
 }

@@ -7,6 +7,8 @@ import NIOPosix
 /// Why no upstream connection could be had.
 enum UpstreamConnectError: Error {
     case noServers
+    /// Every server is ejected (passive failures or failed active checks).
+    case noHealthyServers
     /// Every server was tried; `timedOut` when at least one of them timed out rather than refused.
     case allServersFailed(timedOut: Bool)
 }
@@ -28,10 +30,13 @@ final class UpstreamPool: @unchecked Sendable {
     private var nextServer = 0
     /// This loop's metrics shard: connect failures are recorded here, per server.
     let metrics: MetricsShard?
+    /// Which servers are in rotation; shared by all loops' pools.
+    let health: UpstreamHealth?
 
     init(eventLoop: any EventLoop, servers: [UpstreamURL], connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-         maxIdlePerServer: Int, metrics: MetricsShard? = nil) {
+         maxIdlePerServer: Int, metrics: MetricsShard? = nil, health: UpstreamHealth? = nil) {
         self.metrics = metrics
+        self.health = health
         self.eventLoop = eventLoop
         self.servers = servers
         self.connectTimeout = connectTimeout
@@ -49,8 +54,18 @@ final class UpstreamPool: @unchecked Sendable {
     func acquire(_ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
         guard !servers.isEmpty else { return completion(.failure(UpstreamConnectError.noServers)) }
-        let first = nextServer
-        nextServer = (nextServer + 1) % servers.count
+        let now = NIODeadline.now()
+        // The next server in turn that is in rotation.
+        var first: Int? = nil
+        for offset in 0..<servers.count {
+            let candidate = (nextServer + offset) % servers.count
+            if health?.isUsable(candidate, now: now) ?? true {
+                first = candidate
+                break
+            }
+        }
+        guard let first else { return completion(.failure(UpstreamConnectError.noHealthyServers)) }
+        nextServer = (first + 1) % servers.count
         if let pooled = takeIdle(server: first) { return completion(.success(pooled)) }
         connect(startingAt: first, attempt: 0, timedOut: false, completion)
     }
@@ -142,8 +157,14 @@ final class UpstreamPool: @unchecked Sendable {
                 didTimeOut = didTimeOut || thisTimedOut
                 self.metrics?.recordUpstream(server: index, latencyNanos: 0,
                                              failure: thisTimedOut ? .timeout : .connectFailed)
-                if attempt + 1 < self.servers.count {
-                    self.connect(startingAt: first, attempt: attempt + 1, timedOut: didTimeOut, completion)
+                self.health?.recordFailure(index)
+                // The next server in rotation, each tried once (nothing was sent: safe for any method).
+                var next = attempt + 1
+                while next < self.servers.count, !(self.health?.isUsable((first + next) % self.servers.count) ?? true) {
+                    next += 1
+                }
+                if next < self.servers.count {
+                    self.connect(startingAt: first, attempt: next, timedOut: didTimeOut, completion)
                 } else {
                     completion(.failure(UpstreamConnectError.allServersFailed(timedOut: didTimeOut)))
                 }
@@ -156,15 +177,20 @@ final class UpstreamPool: @unchecked Sendable {
 final class UpstreamPoolGroup: Sendable {
     private let pools: EventLoopLocal<UpstreamPool>
 
+    /// Shared by every loop's pool.
+    let health: UpstreamHealth
+
     init(group: any EventLoopGroup, servers: [UpstreamURL], proxy: EdgeConfig.Proxy,
-         shards: EventLoopLocal<MetricsShard>? = nil) {
+         health settings: EdgeConfig.Upstreams.Health = .init(), shards: EventLoopLocal<MetricsShard>? = nil) {
+        let health = UpstreamHealth(servers: servers, settings: settings)
+        self.health = health
         pools = EventLoopLocal(group: group) { loop in
             UpstreamPool(
                 eventLoop: loop, servers: servers,
                 connectTimeout: .nanoseconds(proxy.connectTimeout.nanoseconds),
                 idleTimeout: .seconds(30),
                 maxIdlePerServer: proxy.maxIdleUpstreamConnections,
-                metrics: shards?.value(for: loop)
+                metrics: shards?.value(for: loop), health: health
             )
         }
     }

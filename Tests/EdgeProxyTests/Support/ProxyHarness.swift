@@ -28,13 +28,14 @@ struct ProxyHarness {
     static func start(
         upstreamPorts: [Int], admitter: any RequestAdmitter = ClosureAdmitter.relayAll,
         configure: (inout EdgeConfig.Proxy) -> Void = { _ in }, trusted: [CIDR] = [],
-        host: String = "127.0.0.1", clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds
+        host: String = "127.0.0.1", clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds,
+        health: EdgeConfig.Upstreams.Health = .init()
     ) async throws -> ProxyHarness {
         var limits = EdgeConfig.Proxy()
         configure(&limits)
         let group = MultiThreadedEventLoopGroup.singleton
         let servers = upstreamPorts.map { UpstreamURL(scheme: .http, host: "127.0.0.1", port: $0) }
-        let pools = UpstreamPoolGroup(group: group, servers: servers, proxy: limits)
+        let pools = UpstreamPoolGroup(group: group, servers: servers, proxy: limits, health: health)
         let shared = ProxyConnectionContext(
             admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted, clock: clock
         )

@@ -28,6 +28,7 @@ final class TestUpstream: Sendable {
     let channel: any Channel
     private let received: NIOLockedValueBox<[Received]>
     private let connections: NIOLockedValueBox<Int>
+    private let children: NIOLockedValueBox<[any Channel]>
 
     var port: Int { channel.localAddress!.port! }
     var requests: [Received] { received.withLockedValue { $0 } }
@@ -35,21 +36,27 @@ final class TestUpstream: Sendable {
     /// TCP connections accepted so far (keep-alive reuse keeps this low).
     var connectionCount: Int { connections.withLockedValue { $0 } }
 
-    private init(channel: any Channel, received: NIOLockedValueBox<[Received]>, connections: NIOLockedValueBox<Int>) {
+    private init(
+        channel: any Channel, received: NIOLockedValueBox<[Received]>, connections: NIOLockedValueBox<Int>,
+        children: NIOLockedValueBox<[any Channel]>
+    ) {
         self.channel = channel
         self.received = received
         self.connections = connections
+        self.children = children
     }
 
-    static func start(_ behavior: Behavior = .echo, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
-        async throws -> TestUpstream
-    {
+    static func start(
+        _ behavior: Behavior = .echo, port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> TestUpstream {
         let received = NIOLockedValueBox<[Received]>([])
         let connections = NIOLockedValueBox(0)
+        let children = NIOLockedValueBox<[any Channel]>([])
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 connections.withLockedValue { $0 += 1 }
+                children.withLockedValue { $0.append(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
@@ -57,12 +64,14 @@ final class TestUpstream: Sendable {
                     )
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        return TestUpstream(channel: channel, received: received, connections: connections)
+            .bind(host: "127.0.0.1", port: port).get()
+        return TestUpstream(channel: channel, received: received, connections: connections, children: children)
     }
 
+    /// Stops listening and closes every accepted connection (a dead server, not just a closed port).
     func stop() async {
         try? await channel.close()
+        for child in children.withLockedValue({ $0 }) { try? await child.close() }
     }
 }
 
