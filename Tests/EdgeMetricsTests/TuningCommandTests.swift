@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test("malformed --limit and --max-affected are refused with what would be valid")
-    func malformedInput() {
+    func malformedInput() throws {
         for text in ["5", "x/1m", "0/1m", "5/1x", "5/", "/1m", "5/1m/2", "-1/1m", "5/0s"] {
             #expect(throws: TuneLimit.Invalid.self, "\(text)") { try TuneLimit(parsing: text) }
         }
@@ -69,7 +69,7 @@ import Testing
         defer { directory.remove() }
         let path = directory.file("old.sqlite")
         do {
-            let queue = try DatabaseQueue(path: path)
+            let queue = try DatabasePool(path: path)
             try MetricsMigrations.migrator.migrate(queue, upTo: MetricsMigrations.v1)
             try await queue.write { db in
                 try db.execute(sql: """

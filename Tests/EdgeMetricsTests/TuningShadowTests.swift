@@ -52,13 +52,14 @@ import Testing
                 client: client, upstream: nil)
         }
         #expect(enforcedRejections > 100)
+        let end = now
 
         var pipelineConfig = EdgeConfig.Metrics()
         pipelineConfig.database = path
         pipelineConfig.retention = .days(3650)
         let pipeline = MetricsPipeline(labels: labels, config: pipelineConfig, version: "test",
-                                       logger: .init(label: "test"), clock: { now })
-        await pipeline.ingest(shard.drain(now: now))
+                                       logger: .init(label: "test"), clock: { end })
+        await pipeline.ingest(shard.drain(now: end))
 
         let figures = await pipeline.figures()
         let status = StatusText.render(live: .init(), figures: figures, version: "test", generation: 1,

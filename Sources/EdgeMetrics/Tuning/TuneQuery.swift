@@ -126,12 +126,12 @@ public enum TuneQuery {
             let windowSeconds: Int64 = row[0], hour: Int64 = row[1], peak: Int64 = row[2]
             perHour[windowSeconds, default: [:]][hour, default: CountHistogram()].maxCount = peak
         }
+        guard !perHour.isEmpty else {
+            throw Failure.empty(path: path, detail: "for \(request.route) in the last \(request.sinceText)")
+        }
         let available = perHour.keys.sorted().map { WindowText.text(seconds: $0) }
         for limit in request.limits where perHour[limit.windowSeconds] == nil {
             throw Failure.windowNotRecorded(limit: limit.description, route: request.route, available: available)
-        }
-        guard !perHour.isEmpty else {
-            throw Failure.empty(path: path, detail: "for \(request.route) in the last \(request.sinceText)")
         }
 
         var totals: [Int64: CountHistogram] = [:]

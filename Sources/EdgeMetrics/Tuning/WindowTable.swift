@@ -52,10 +52,13 @@ struct WindowTable {
         let base = Int(slot) * lengths.count
         for w in 0..<lengths.count {
             let length = lengths[w]
-            let start = now - ((now % length) + length) % length
-            if starts[base + w] != start {
-                emit(key, w, base + w)
-                starts[base + w] = start
+            // Still inside the slot's window: no division (the common case). `.min` never is.
+            if UInt64(bitPattern: now &- starts[base + w]) >= UInt64(length) {
+                let start = now - ((now % length) + length) % length
+                if starts[base + w] != start {
+                    emit(key, w, base + w)
+                    starts[base + w] = start
+                }
             }
             counts[base + w] += 1
         }
