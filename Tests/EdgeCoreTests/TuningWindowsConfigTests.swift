@@ -22,7 +22,7 @@ struct TuningWindowsConfigTests {
     @Test("bad windows: not a duration, too long, repeated, too many")
     func problems() {
         expectProblem("metrics:\n  tuning_windows: [1s, soon]", keyPath: "metrics.tuning_windows[1]", line: 2,
-                      message: "")
+                      message: "expected a duration")
         expectProblem("metrics:\n  tuning_windows: [2d]", keyPath: "metrics.tuning_windows", line: 2,
                       message: "at most 1d")
         expectProblem("metrics:\n  tuning_windows: [1m, 60s]", keyPath: "metrics.tuning_windows", line: 2,

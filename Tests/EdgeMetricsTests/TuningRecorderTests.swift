@@ -129,4 +129,18 @@ import Testing
         #expect(byRule[WindowRecorder.globalRule]?.map(\.count).reduce(0, +) == 10)
         #expect(recorder.drain().partials.isEmpty)
     }
+
+    @Test("a flood between two drains is bounded by the outbox; what does not fit is counted as dropped")
+    func outboxBound() {
+        let recorder = WindowRecorder(windows: [.seconds(10)], capacity: 1)
+        let clients = 70_000
+        for i in 0..<clients {
+            recorder.record(rule: 0, client: .v4(UInt32(0x0A00_0000 + i)), now: t0)
+        }
+        let snapshot = recorder.drain()
+        #expect(recorder.liveEntries == 1)
+        #expect(snapshot.evictions == Int64(clients - 1))
+        #expect(snapshot.partials.count == 65_536)
+        #expect(Int64(snapshot.partials.count) + snapshot.dropped == Int64(clients))
+    }
 }

@@ -6,7 +6,8 @@ import EdgeCore
 /// When an entry's window moves on (a request in a later window), the old window's count goes to the outbox.
 /// At `capacity` entries a new one takes the least recently used slot, whose counts go to the outbox first:
 /// an eviction loses no request, it only splits the pair's count into partials that the pipeline adds up.
-/// Growth stops at `capacity` slots; after warm-up, recording allocates nothing.
+/// Growth stops at `capacity` slots; after warm-up, recording allocates nothing. The outbox holds at most
+/// `max(65,536, capacity)` partials between two drains (48 bytes each); past it requests are counted as dropped.
 struct WindowTable {
     static let none: Int32 = -1
 
@@ -34,7 +35,7 @@ struct WindowTable {
     init(lengths: [Int64], capacity: Int) {
         self.lengths = lengths
         self.capacity = max(1, capacity)
-        outboxCapacity = max(1_024, self.capacity * max(1, lengths.count))
+        outboxCapacity = max(65_536, self.capacity)
         outbox.reserveCapacity(1_024)
         dirty.reserveCapacity(1_024)
     }
