@@ -50,7 +50,9 @@ import Testing
         traffic.add(route: 1, windowSeconds: 10, clients: 3, windows: 2, counts: 5...5, seed: 3)
         let pipeline = TuningFixtures.pipeline(path)
         let recorder = WindowRecorder(windows: TuningFixtures.windows, capacity: 100)
-        for request in traffic.requests { recorder.record(route: request.route, client: request.client, now: request.at) }
+        for request in traffic.requests {
+            recorder.record(route: request.route, client: request.client, now: request.at)
+        }
         var snapshot = MetricsSnapshot()
         snapshot.windows = recorder.drain()
         await pipeline.ingest(snapshot, closingAllWindows: true)

@@ -31,7 +31,8 @@ struct AlignedTraffic {
                 let count = counts.lowerBound + Int(random.next() % UInt64(counts.count))
                 let start = Self.t0 * 1_000_000_000 + window * length
                 for j in 0..<count {
-                    requests.append(Request(route: route, client: client, at: start + Int64(j) * (length / Int64(count))))
+                    let at = start + Int64(j) * (length / Int64(count))
+                    requests.append(Request(route: route, client: client, at: at))
                 }
                 window += 1 + Int64(random.next() % 2)
             }

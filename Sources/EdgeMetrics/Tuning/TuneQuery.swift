@@ -117,7 +117,8 @@ public enum TuneQuery {
             """, arguments: range)
         while let row = try rows.next() {
             let bin = CountBins.bin(of: row[2])
-            perHour[row[0], default: [:]][row[1], default: CountHistogram()].add(bin: bin, pairs: row[3], requests: row[4])
+            perHour[row[0], default: [:]][row[1], default: CountHistogram()]
+                .add(bin: bin, pairs: row[3], requests: row[4])
         }
         let peaks = try Row.fetchCursor(db, sql: """
             SELECT window_seconds, hour, max_count FROM window_peaks WHERE route = ? AND hour >= ? AND hour <= ?
