@@ -62,4 +62,22 @@ import Testing
         #expect(global.windows.first { $0.window == "10s" }?.pairs == 6)
         #expect(global.windows.first { $0.window == "1h" }?.requests == 30)
     }
+
+    @Test("the documented caveat: a burst across an aligned boundary is 6 + 6 for tune, 12 for the limiter")
+    func acrossBoundaryDiffers() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("metrics.sqlite")
+        var traffic = AlignedTraffic()
+        let client = IPAddress("192.0.2.9")!
+        let boundary = (AlignedTraffic.t0 + 10) * 1_000_000_000
+        for i in -6..<6 {
+            traffic.requests.append(.init(route: 1, client: client, at: boundary + Int64(i) * 50_000_000))
+        }
+        _ = await traffic.record(into: TuningFixtures.pipeline(path), windows: [.seconds(1)])
+        let report = try TuneQuery.run(.init(path: path, route: "w1s", since: 86_400, sinceText: "1d",
+                                             now: TuningFixtures.now, limits: [TuneLimit(limit: 10, windowSeconds: 1)]))
+        #expect(report.candidates.first?.rejectedRequests == 0)
+        #expect(traffic.enforcedRejections(route: 1, limit: 10, windowSeconds: 1) == 2)
+    }
 }
