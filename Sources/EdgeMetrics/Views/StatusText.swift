@@ -45,6 +45,7 @@ enum StatusText {
             ("metrics_db_last_write_at", figures.lastWriteAt.map(Formatting.timestamp(nanos:)) ?? "never"),
             ("tuning_entries_evicted", "\(figures.tuning.evictions)"),
             ("tuning_requests_dropped", "\(figures.tuning.dropped)"),
+            ("tuning_windows_closed_early", "\(figures.tuning.forcedCloses)"),
         ]
         for (key, value) in pairs { out += "\(key): \(value)\n" }
 
