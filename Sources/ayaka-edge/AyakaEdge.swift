@@ -16,7 +16,8 @@ struct AyakaEdge: AsyncParsableCommand {
             e.g. AYAKA_EDGE_RATE_LIMITS_GLOBAL_LIMIT=100.
             """,
         version: EdgeVersion.current,
-        subcommands: [Serve.self, BackendCommand.self, CheckConfig.self, ReportCommand.self, StatusCommand.self],
+        subcommands: [Serve.self, BackendCommand.self, CheckConfig.self, ReportCommand.self, StatusCommand.self,
+                      TuneCommand.self],
         defaultSubcommand: Serve.self
     )
 }

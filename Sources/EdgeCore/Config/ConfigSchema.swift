@@ -97,6 +97,7 @@ enum ConfigSchema {
         ])),
         ("metrics", .mapping([
             ("enabled", .scalar), ("database", .scalar), ("flush_interval", .scalar), ("retention", .scalar),
+            ("tuning_windows", .list(.scalar)),
         ])),
         ("backend", .mapping([
             ("listen", .mapping([("rest", .scalar), ("gateway", .scalar)])), ("database", .scalar),

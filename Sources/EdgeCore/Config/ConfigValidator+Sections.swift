@@ -87,6 +87,9 @@ extension ConfigValidator {
         update(&config.metrics.retention, from: metrics, "retention") { node, path in
             self.duration(node, at: path, allowMilliseconds: false)
         }
+        update(&config.metrics.tuningWindows, from: metrics, "tuning_windows") { node, path in
+            self.tuningWindows(node, at: path)
+        }
     }
 
     func readBackend(_ root: Section, into config: inout EdgeConfig) {
@@ -138,5 +141,25 @@ extension ConfigValidator {
             }
             return nil
         }
+    }
+
+    /// `metrics.tuning_windows`: at most 8 distinct durations (s, m, h or d) of at most 1 day.
+    func tuningWindows(_ node: ConfigNode, at path: ConfigKeyPath) -> [ConfigDuration]? {
+        guard let windows = list(node, at: path, of: "durations", { item, itemPath in
+            self.duration(item, at: itemPath, allowMilliseconds: false)
+        }) else { return nil }
+        if windows.count > 8 {
+            report("at most 8 window lengths (each costs memory per client)", about: node, path: path)
+            return nil
+        }
+        if let day = windows.first(where: { $0.nanoseconds > 86_400_000_000_000 }) {
+            report("window lengths must be at most 1d (got \(day))", about: node, path: path)
+            return nil
+        }
+        if Set(windows.map(\.nanoseconds)).count != windows.count {
+            report("window lengths must be distinct", about: node, path: path)
+            return nil
+        }
+        return windows
     }
 }

@@ -95,6 +95,8 @@ public struct EdgeConfig: Sendable, Equatable {
         public var database = "data/metrics.sqlite"
         public var flushInterval = ConfigDuration.seconds(1)
         public var retention = ConfigDuration.days(7)
+        /// Window lengths of the requests-per-client histograms that `ayaka-edge tune` reads.
+        public var tuningWindows: [ConfigDuration] = [.seconds(1), .seconds(10), .minutes(1), .minutes(10), .hours(1)]
         public init() {}
     }
 

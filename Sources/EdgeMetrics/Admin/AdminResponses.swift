@@ -41,9 +41,14 @@ public struct AdminResponses: Sendable {
         let windows = DashboardPage.windows(now: now)
         var notice: String?
         var data = windows.map { DashboardData(window: $0) }
+        var tuning = ""
         if let reader = await source.pipeline.reader() {
             do {
-                data = try await reader.read { db in try windows.map { try DashboardData(window: $0, db: db) } }
+                let limits = figures.labels.limits
+                (data, tuning) = try await reader.read { db in
+                    (try windows.map { try DashboardData(window: $0, db: db) },
+                     try TuningPanel(now: now, db: db).render(limits: limits))
+                }
             } catch {
                 notice = "Could not read the metrics database: \(MetricsDatabase.shortReason(error))"
             }
@@ -62,7 +67,7 @@ public struct AdminResponses: Sendable {
             ("metrics db", figures.databaseStatus),
             ("generated", Formatting.timestamp(seconds: now)),
         ]
-        return DashboardPage.render(data: data, header: header, notice: notice)
+        return DashboardPage.render(data: data, header: header, notice: notice, tuning: tuning)
     }
 
     func response(_ text: String, contentType: String) -> Response {

@@ -35,11 +35,11 @@ public struct MetricsFlusher: Service {
             }
             await flush()
         }
-        await flush()
+        await flush(closingAllWindows: true)
     }
 
-    /// Drains and ingests once.
-    public func flush() async {
-        await pipeline.ingest(await drain(clock()))
+    /// Drains and ingests once; `closingAllWindows` on the last flush bins the tuning windows still open.
+    public func flush(closingAllWindows: Bool = false) async {
+        await pipeline.ingest(await drain(clock()), closingAllWindows: closingAllWindows)
     }
 }

@@ -20,6 +20,11 @@ public actor MetricsPipeline {
     private var health: DatabaseHealth
     private var totals = RunningTotals()
     private var lastPruneMinute: Int64 = .min
+    private var windows = WindowAccumulator()
+    private var tuning = TuningTotals()
+
+    /// How long after its end a window waits for late partials (a loop whose clock lags) before it is binned.
+    static let windowGraceNanos: Int64 = 2_000_000_000
 
     /// - Parameters:
     ///   - labels: names for the ids the shards record.
@@ -54,22 +59,28 @@ public actor MetricsPipeline {
         self.labels = labels
     }
 
-    /// Applies one merged snapshot. Call every `flush_interval`, and once more on shutdown. Never throws.
-    public func ingest(_ snapshot: MetricsSnapshot) async {
+    /// Applies one merged snapshot. Call every `flush_interval`, and once more on shutdown with
+    /// `closingAllWindows` (the tuning windows still open are binned with what they have). Never throws.
+    public func ingest(_ snapshot: MetricsSnapshot, closingAllWindows: Bool = false) async {
         let now = snapshot.takenAt > 0 ? snapshot.takenAt : clock()
         totals.apply(snapshot, labels: labels, now: now)
         exporter.apply(snapshot, labels: labels)
+        windows.add(snapshot.windows)
+        let tuningRows = closingAllWindows ? windows.closeAll() : windows.close(upTo: now - Self.windowGraceNanos)
+        tuning.apply(tuningRows, windows: snapshot.windows, forcedCloses: windows.forcedCloses, labels: labels)
+        exporter.apply(tuningRows, labels: labels)
         guard settings.enabled else { return }
 
         let minute = MetricsClocks.minuteStart(ofNanos: now)
         let pruneBefore: Int64? = minute > lastPruneMinute
             ? minute - settings.retention.nanoseconds / 1_000_000_000 : nil
-        guard !snapshot.isEmpty || pruneBefore != nil || connection == nil else { return }
+        guard !snapshot.isEmpty || !tuningRows.isEmpty || pruneBefore != nil || connection == nil else { return }
         do {
             let pool = try openIfNeeded()
             let labels = self.labels
             try await pool.write { db in
                 try SnapshotWriter.write(snapshot, labels: labels, into: db)
+                try TuningWriter.write(tuningRows, labels: labels, into: db)
                 if let pruneBefore { try SnapshotWriter.prune(before: pruneBefore, in: db) }
             }
             if pruneBefore != nil { lastPruneMinute = minute }
@@ -77,7 +88,8 @@ public actor MetricsPipeline {
         } catch {
             // Reopen on the next flush: the file may have been replaced, or the disk freed.
             connection = nil
-            log(health.writeFailed(reason: MetricsDatabase.shortReason(error), rows: snapshot.rowCount))
+            log(health.writeFailed(reason: MetricsDatabase.shortReason(error),
+                                   rows: snapshot.rowCount + tuningRows.rowCount))
         }
     }
 
@@ -120,7 +132,8 @@ public actor MetricsPipeline {
             droppedSnapshots: health.droppedSnapshots,
             droppedRows: health.droppedRows,
             lastWriteAt: health.lastWriteAt,
-            labels: labels
+            labels: labels,
+            tuning: tuning
         )
     }
 
@@ -142,4 +155,6 @@ public struct MetricsFigures: Sendable {
     public var droppedRows: Int64
     public var lastWriteAt: Int64?
     public var labels: MetricsLabels
+    /// Requests-per-client-per-window histograms since start, per rule and window length.
+    public var tuning: TuningTotals
 }

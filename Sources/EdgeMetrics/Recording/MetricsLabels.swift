@@ -12,11 +12,15 @@ public struct MetricsLabels: Sendable, Equatable {
     public var upstreams: [String]
     /// For each route index, the names of its shadow rules by bit position in `shadowWouldReject`.
     public var shadowRules: [[String]]
+    /// Each rule's limit as `N/WINDOW` (`5/1m`), keyed by route name, `GLOBAL`, and `route/shadow` for
+    /// shadow rules; shown beside the recorded figures (`/status`, dashboard). Empty when unknown.
+    public var limits: [String: String]
 
-    public init(routes: [String], upstreams: [String], shadowRules: [[String]] = []) {
+    public init(routes: [String], upstreams: [String], shadowRules: [[String]] = [], limits: [String: String] = [:]) {
         self.routes = routes.isEmpty ? ["default"] : routes
         self.upstreams = upstreams
         self.shadowRules = shadowRules
+        self.limits = limits
     }
 
     /// Labels for a configuration: `default` plus the rate-limit routes, and the REST upstream servers.
@@ -24,8 +28,20 @@ public struct MetricsLabels: Sendable, Equatable {
         self.init(
             routes: ["default"] + config.rateLimits.routes.map(\.name),
             upstreams: config.upstreams.rest.map { $0.hostPort.description },
-            shadowRules: [[]] + config.rateLimits.routes.map { $0.shadows.map(\.name) }
+            shadowRules: [[]] + config.rateLimits.routes.map { $0.shadows.map(\.name) },
+            limits: Self.limits(config.rateLimits)
         )
+    }
+
+    /// `N/WINDOW` of every rule of `rules` (see `limits`).
+    static func limits(_ rules: EdgeConfig.RateLimits) -> [String: String] {
+        func text(_ rule: RateLimitRule) -> String { "\(rule.limit)/\(rule.per)" }
+        var result = ["GLOBAL": text(rules.global), "default": text(rules.default)]
+        for route in rules.routes {
+            result[route.name] = text(route.rule)
+            for shadow in route.shadows { result["\(route.name)/\(shadow.name)"] = text(shadow) }
+        }
+        return result
     }
 
     /// The name of a route id; ids the labels don't know are shown as `route#<id>`.

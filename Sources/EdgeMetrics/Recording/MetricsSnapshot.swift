@@ -16,12 +16,14 @@ public struct MetricsSnapshot: Sendable, Equatable {
     public var closeCodes: [CloseCodeKey: Int64] = [:]
     /// Shadow-rule would-reject counts per (minute, route, rule index within the route).
     public var shadow: [ShadowKey: Int64] = [:]
+    /// Partial per-client window counts of the `WindowRecorder`s (binned by the pipeline once closed).
+    public var windows = WindowSnapshot()
 
     public init() {}
 
     public var isEmpty: Bool {
         requests.isEmpty && upstreams.isEmpty && limited.isEmpty && gateway.isEmpty && closeCodes.isEmpty
-            && shadow.isEmpty
+            && shadow.isEmpty && windows.isEmpty
     }
 
     /// Number of rows, the unit in which drops are counted.
@@ -50,6 +52,7 @@ public struct MetricsSnapshot: Sendable, Equatable {
         for (key, row) in other.gateway { gateway[key, default: GatewayRow()].merge(row) }
         for (key, count) in other.closeCodes { closeCodes[key, default: 0] += count }
         for (key, count) in other.shadow { shadow[key, default: 0] += count }
+        windows.merge(other.windows)
     }
 }
 

@@ -103,5 +103,7 @@ public struct MetricsReport: Codable, Sendable, Equatable {
         public var route: String
         public var rule: String
         public var wouldReject: Int64
+        /// 429s on the same route in the same range (by its enforced rule or the global one), beside it.
+        public var routeRateLimited: Int64 = 0
     }
 }

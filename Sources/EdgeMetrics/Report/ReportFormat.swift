@@ -114,6 +114,7 @@ enum ReportCSV {
         for code in report.closeCodes { add("close_code", "\(code.code)", "count", "\(code.count)") }
         for shadow in report.shadowRules {
             add("shadow_rule", "\(shadow.route)/\(shadow.rule)", "would_reject", "\(shadow.wouldReject)")
+            add("shadow_rule", "\(shadow.route)/\(shadow.rule)", "route_rate_limited", "\(shadow.routeRateLimited)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -155,7 +155,11 @@ public enum ReportQuery {
         let shadow = try Row.fetchAll(db, sql: """
             SELECT route, rule, SUM(would_reject) FROM shadow_minutes WHERE minute >= ? AND minute <= ?
             GROUP BY route, rule ORDER BY route, rule
-            """, arguments: range).map { MetricsReport.ShadowLine(route: $0[0], rule: $0[1], wouldReject: $0[2]) }
+            """, arguments: range).map { row in
+            let route: String = row[0]
+            return MetricsReport.ShadowLine(route: route, rule: row[1], wouldReject: row[2],
+                                            routeRateLimited: routes[route]?.limited ?? 0)
+        }
 
         return MetricsReport(
             since: sinceText, from: Formatting.timestamp(seconds: from),

@@ -64,8 +64,10 @@ enum ReportText {
         out += codes.render()
         if !report.shadowRules.isEmpty {
             out += "\nshadow rules:\n"
-            var shadow = TextTable(["route", "rule", "would_reject"])
-            for line in report.shadowRules { shadow.append([line.route, line.rule, "\(line.wouldReject)"]) }
+            var shadow = TextTable(["route", "rule", "would_reject", "route_rate_limited"])
+            for line in report.shadowRules {
+                shadow.append([line.route, line.rule, "\(line.wouldReject)", "\(line.routeRateLimited)"])
+            }
             out += shadow.render()
         }
         return out

@@ -5,7 +5,7 @@ import GRDB
 enum MetricsMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: per-minute traffic tables") { db in
+        migrator.registerMigration(v1) { db in
             let buckets = LatencyBuckets.columnNames.map { "\($0) INTEGER NOT NULL DEFAULT 0" }
                 .joined(separator: ",\n")
             try db.execute(sql: """
@@ -70,8 +70,32 @@ enum MetricsMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2: tuning window histograms") { db in
+            try db.execute(sql: """
+                CREATE TABLE window_histograms (
+                    hour INTEGER NOT NULL,
+                    route TEXT NOT NULL,
+                    window_seconds INTEGER NOT NULL,
+                    bin_low INTEGER NOT NULL,
+                    bin_high INTEGER NOT NULL,
+                    pairs INTEGER NOT NULL DEFAULT 0,
+                    requests INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (hour, route, window_seconds, bin_low)
+                ) WITHOUT ROWID;
+                CREATE TABLE window_peaks (
+                    hour INTEGER NOT NULL,
+                    route TEXT NOT NULL,
+                    window_seconds INTEGER NOT NULL,
+                    max_count INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (hour, route, window_seconds)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
+
+    /// The first migration's identifier: a database that has only it predates tuning (`tune` refuses it).
+    static let v1 = "v1: per-minute traffic tables"
 
     /// The tables pruned by retention, all keyed by `minute`.
     static let tables = [

@@ -136,5 +136,6 @@ enum SnapshotWriter {
         for table in MetricsMigrations.tables {
             try db.execute(sql: "DELETE FROM \(table) WHERE minute < ?", arguments: [minute])
         }
+        try TuningWriter.prune(before: minute, in: db)
     }
 }

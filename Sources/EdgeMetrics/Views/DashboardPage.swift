@@ -13,7 +13,8 @@ enum DashboardPage {
         ]
     }
 
-    static func render(data: [DashboardData], header: [(String, String)], notice: String?) -> String {
+    static func render(data: [DashboardData], header: [(String, String)], notice: String?,
+                       tuning: String = "") -> String {
         var body = ""
         for section in data {
             let window = section.window
@@ -43,6 +44,7 @@ enum DashboardPage {
             }
             body += "</div>\n"
         }
+        body += tuning
         let facts = header.map { "<dt>\(HTML.escape($0.0))</dt><dd>\(HTML.escape($0.1))</dd>" }.joined()
         let noticeHTML = notice.map { "<p class=\"notice\">\(HTML.escape($0))</p>\n" } ?? ""
         return """
@@ -62,6 +64,9 @@ enum DashboardPage {
             figcaption { font-size: 0.9em; font-weight: 600; margin-bottom: 0.3em; }
             .plot { fill: #fff; stroke: #bdbdbd; } .grid { stroke: #eeeeee; }
             .axis, .legend { font-size: 11px; fill: #616161; }
+            table.tuning { border-collapse: collapse; margin-bottom: 0.5em; font-size: 0.9em; }
+            table.tuning td, table.tuning th { border: 1px solid #e0e0e0; padding: 0.1em 0.6em; text-align: right; }
+            h3 { font-size: 1em; margin: 1em 0 0.3em 0; }
             .notice { background: #fff3e0; border: 1px solid #ffb74d; padding: 0.5em; }
             </style>
             </head>

@@ -134,6 +134,20 @@ public final class PrometheusExporter: Sendable {
         }
     }
 
+    /// Adds binned tuning windows: (client, window) pairs and their requests, by rule and window length.
+    func apply(_ rows: TuningRows, labels: MetricsLabels) {
+        for (key, histogram) in rows.histograms {
+            let labels = [
+                ("route", TuningWriter.ruleName(key.rule, labels: labels)),
+                ("window", WindowText.text(seconds: key.windowSeconds)),
+            ]
+            counter("tuning_window_pairs", "Closed (client, aligned window) pairs recorded for tuning.", labels)
+                .increment(by: histogram.totalPairs)
+            counter("tuning_window_requests", "Requests in closed (client, aligned window) pairs.", labels)
+                .increment(by: histogram.totalRequests)
+        }
+    }
+
     /// Sets the live gauges and renders the whole registry in the Prometheus text format.
     func render(live: ConnectionGauges.Values, databaseUp up: Bool, dropped: Int64, generation: Int,
                 uptimeSeconds: Double) -> String {

@@ -45,6 +45,9 @@ enum StatusText {
             ("metrics_db_dropped_snapshots", "\(figures.droppedSnapshots)"),
             ("metrics_db_dropped_rows", "\(figures.droppedRows)"),
             ("metrics_db_last_write_at", figures.lastWriteAt.map(Formatting.timestamp(nanos:)) ?? "never"),
+            ("tuning_entries_evicted", "\(figures.tuning.evictions)"),
+            ("tuning_requests_dropped", "\(figures.tuning.dropped)"),
+            ("tuning_windows_closed_early", "\(figures.tuning.forcedCloses)"),
         ]
         for (key, value) in pairs { out += "\(key): \(value)\n" }
 
@@ -107,12 +110,63 @@ enum StatusText {
         }
         out += limited.render()
 
-        if !totals.shadow.isEmpty {
+        let shadows = shadowLines(figures)
+        if !shadows.isEmpty {
             out += "\nshadow_rules:\n"
-            var shadow = TextTable(["route/rule", "would_reject"])
-            for (name, count) in totals.shadow.sorted(by: { $0.key < $1.key }) { shadow.append([name, "\(count)"]) }
+            var shadow = TextTable(["route/rule", "would_reject", "limit", "enforced_limit", "enforced_limited"])
+            for line in shadows {
+                shadow.append([line.name, "\(line.wouldReject)", line.limit, line.enforcedLimit,
+                               "\(line.enforcedLimited)"])
+            }
             out += shadow.render()
         }
+
+        let tuning = figures.tuning
+        if !tuning.histograms.isEmpty {
+            out += "\ntuning_windows:\n"
+            var table = TextTable(["rule", "window", "limit", "pairs", "p50", "p99", "max"])
+            for line in tuning.lines {
+                let histogram = line.histogram
+                table.append([
+                    line.rule, WindowText.text(seconds: line.windowSeconds), figures.labels.limits[line.rule] ?? "-",
+                    "\(histogram.totalPairs)", "\(histogram.quantile(0.5))", "\(histogram.quantile(0.99))",
+                    "\(histogram.maxCount)",
+                ])
+            }
+            out += table.render()
+        }
         return out
+    }
+
+    /// One shadow rule beside its route's enforced rule.
+    struct ShadowLine {
+        var name: String
+        var wouldReject: Int64
+        var limit: String
+        var enforcedLimit: String
+        /// 429s on the route since start (by its rule or the global one).
+        var enforcedLimited: Int64
+    }
+
+    /// Every configured shadow rule (zero counts too), then any counted one the labels no longer know.
+    static func shadowLines(_ figures: MetricsFigures) -> [ShadowLine] {
+        let labels = figures.labels, totals = figures.totals
+        var lines: [ShadowLine] = []
+        var seen = Set<String>()
+        for (index, rules) in labels.shadowRules.enumerated() {
+            let route = labels.route(index)
+            for rule in rules {
+                let name = "\(route)/\(rule)"
+                seen.insert(name)
+                lines.append(ShadowLine(
+                    name: name, wouldReject: totals.shadow[name] ?? 0, limit: labels.limits[name] ?? "-",
+                    enforcedLimit: labels.limits[route] ?? "-", enforcedLimited: totals.routes[route]?.rateLimited ?? 0
+                ))
+            }
+        }
+        for (name, count) in totals.shadow where !seen.contains(name) {
+            lines.append(ShadowLine(name: name, wouldReject: count, limit: "-", enforcedLimit: "-", enforcedLimited: 0))
+        }
+        return lines.sorted { $0.name < $1.name }
     }
 }
