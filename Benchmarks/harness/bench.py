@@ -308,7 +308,7 @@ class Bench:
         r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
         return r
 
-    def preflight(self, name, script):
+    def preflight(self, name, script, rejecting=False):
         headers = {"Authorization": self.session}
         body = None
         method = "GET"
@@ -318,7 +318,9 @@ class Bench:
             body = ('{"bio": "' + "a" * (16384 - 11) + '"}').encode()
         if script == "xff":
             headers["X-Forwarded-For"] = "10.9.8.7"
-        status, data = http(method, self.rest_port(name), "/users/@me", body, headers)
+        # In the rejecting scenario, the status once the limit is used up (the first requests pass).
+        for _ in range(REJECT_LIMIT + 5 if rejecting else 1):
+            status, _ = http(method, self.rest_port(name), "/users/@me", body, headers)
         return status
 
     def run_rest(self):
@@ -334,7 +336,7 @@ class Bench:
             for sid, title, cs, conns, script in scenarios:
                 if cs != config_set:
                     continue
-                statuses = {n: self.preflight(n, script) for n in CONTENDERS}
+                statuses = {n: self.preflight(n, script, cs == "reject") for n in CONTENDERS}
                 log(f"scenario {title}: preflight statuses {statuses}")
                 for n in CONTENDERS:  # warm-up, not recorded
                     self.wrk(n, sid, conns, script, a.warmup, "warm-up")
@@ -422,7 +424,9 @@ class Bench:
         return {
             "nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
             "memory_mib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20,
-            "nginx": cmd(["nginx", "-v"]), "haproxy": cmd(["haproxy", "-v"]), "wrk": cmd(["wrk", "-v"]),
+            "nginx": cmd(["nginx", "-v"]).replace("nginx version: ", ""),
+            "haproxy": " ".join(cmd(["haproxy", "-v"]).split()[:3]),
+            "wrk": " ".join(cmd(["wrk", "-v"]).split()[:2]),
             "swift": cmd(["swift", "--version"]), "python": platform.python_version(),
             "git_commit": cmd(["git", "-C", str(ROOT), "rev-parse", "HEAD"]),
             "git_dirty": bool(cmd(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"])),
