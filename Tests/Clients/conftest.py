@@ -18,7 +18,7 @@ def free_port() -> int:
 
 
 def binary() -> str:
-    explicit = os.environ.get("AYAKA_EDGE_BINARY")
+    explicit = os.environ.get("AYAKA_TEST_BINARY")
     if explicit:
         return explicit
     bin_path = subprocess.run(

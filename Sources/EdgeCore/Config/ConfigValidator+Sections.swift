@@ -86,6 +86,13 @@ extension ConfigValidator {
         update(&config.proxy.maxIdleUpstreamConnections, from: proxy, "max_idle_upstream_connections") { node, path in
             self.integer(node, at: path, minimum: 0)
         }
+        update(&config.proxy.headerTimeout, from: proxy, "header_timeout", timeout)
+        update(&config.proxy.maxConnections, from: proxy, "max_connections") { node, path in
+            self.integer(node, at: path, minimum: 1)
+        }
+        update(&config.proxy.maxConnectionsPerIP, from: proxy, "max_connections_per_ip") { node, path in
+            self.integer(node, at: path, minimum: 1)
+        }
     }
 
     func readAdmin(_ root: Section, into config: inout EdgeConfig) {

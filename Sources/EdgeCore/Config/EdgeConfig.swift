@@ -101,6 +101,12 @@ public struct EdgeConfig: Sendable, Equatable {
         public var maxHeaderSize = 32 << 10
         /// Idle pooled connections kept per upstream server and event loop.
         public var maxIdleUpstreamConnections = 64
+        /// A request head (line + headers) must arrive within this once its first byte has (slowloris → 408).
+        public var headerTimeout = ConfigDuration.seconds(10)
+        /// Open client connections on the REST listener, all clients together; past it new ones are refused.
+        public var maxConnections = 10_000
+        /// Open client connections on the REST listener from one client IP (the socket peer).
+        public var maxConnectionsPerIP = 256
         public init() {}
     }
 

@@ -6,7 +6,7 @@ import Synchronization
 final class GatewayContext: Sendable {
     let upstreams: [UpstreamURL]
     let resolver: ClientAddressResolver
-    let connections: GatewayConnectionLimiter
+    let connections: ConnectionLimiter
     let sessions = GatewaySessions()
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
@@ -20,7 +20,7 @@ final class GatewayContext: Sendable {
     init(config: EdgeConfig, clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds) {
         upstreams = config.upstreams.gateway
         resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
-        connections = GatewayConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
+        connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
         limits = GatewayRelayStateMachine.Limits(
             messageLimit: config.gateway.messages.limit,
             messageWindowNanos: config.gateway.messages.per.nanoseconds,

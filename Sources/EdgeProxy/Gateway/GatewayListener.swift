@@ -70,7 +70,7 @@ enum GatewayUpgrade {
         let peerTrusted = peer.map(shared.resolver.isTrusted) ?? false
         let client = peer.map { shared.resolver.resolve(peer: $0, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"]) }
             ?? .v4(0)
-        guard shared.connections.acquire(client) else {
+        guard shared.connections.acquire(client) == nil else {
             handler.refusal = ConnectionCapResponse.make(client: client, limit: shared.connections.maxPerIP,
                                                           now: shared.clock())
             return loop.makeSucceededFuture(nil)

@@ -7,12 +7,23 @@ struct Admission {
     var rejection: LocalResponse?
     /// Added to whatever response the client gets for this request (the `X-RateLimit-*` family).
     var responseHeaders: [(String, String)]
-    /// The rule's route name, for metrics; `default` when no route matched.
+    /// The rule's route name; `default` when no route matched.
     var routeName: String
+    /// The route's index for metrics (0 = `default`, as `RouteMatch.index`).
+    var routeIndex = 0
+    /// The resolved client address (after trusted `X-Forwarded-For`).
+    var client: IPAddress? = nil
+    /// A dry-run rule would have rejected this request.
+    var dryRunWouldReject = false
+    /// Bit i: shadow rule i of the route would have rejected this request.
+    var shadowWouldReject: UInt64 = 0
 
     static func relay(routeName: String = "default", headers: [(String, String)] = []) -> Admission {
         Admission(rejection: nil, responseHeaders: headers, routeName: routeName)
     }
+
+    /// Whether the limiter rejected this request (a 429 of our own).
+    var rateLimited: Bool { rejection?.status == .tooManyRequests }
 }
 
 /// Decides on request heads: given the head and the socket peer, relay or answer locally.

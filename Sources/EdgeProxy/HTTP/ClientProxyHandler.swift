@@ -38,8 +38,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var lastUpstreamActivity = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
 
-    init(shared: ProxyConnectionContext) {
+    private let headerTimeout: HeaderTimeoutHandler?
+
+    init(shared: ProxyConnectionContext, headerTimeout: HeaderTimeoutHandler? = nil) {
         self.shared = shared
+        self.headerTimeout = headerTimeout
     }
 
     // MARK: channel lifecycle
@@ -97,6 +100,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        headerTimeout?.headReceived()
         idleTimer?.cancel()
         idleTimer = nil
         requestHead = head
@@ -324,6 +328,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     private func becomeIdle() {
         requestHead = nil
+        headerTimeout?.awaitNextHead()
         releaseClientReads()
         armIdleTimer()
     }

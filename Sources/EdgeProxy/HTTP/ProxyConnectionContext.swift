@@ -11,6 +11,9 @@ final class ProxyConnectionContext: Sendable {
     let trustedProxies: [CIDR]
     let readTimeout: TimeAmount
     let idleTimeout: TimeAmount
+    let headerTimeout: TimeAmount
+    /// Open client connections, per IP and in total.
+    let connections: ConnectionLimiter
     /// Wall-clock nanoseconds since the Unix epoch for rate-limit windows; injected by tests.
     let clock: @Sendable () -> Int64
 
@@ -25,6 +28,8 @@ final class ProxyConnectionContext: Sendable {
         self.trustedProxies = trustedProxies
         self.readTimeout = .nanoseconds(limits.readTimeout.nanoseconds)
         self.idleTimeout = .nanoseconds(limits.idleTimeout.nanoseconds)
+        self.headerTimeout = .nanoseconds(limits.headerTimeout.nanoseconds)
+        self.connections = ConnectionLimiter(maxPerIP: limits.maxConnectionsPerIP, maxTotal: limits.maxConnections)
     }
 
     func isTrusted(_ address: IPAddress) -> Bool {

@@ -34,6 +34,16 @@ final class RESTListener: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let peer = channel.remoteAddress?.ipAddress {
+                        if let refusal = shared.connections.acquire(peer) {
+                            try sync.addHandler(ConnectionRefusalHandler(refusal))
+                            return
+                        }
+                        channel.closeFuture.whenComplete { _ in shared.connections.release(peer) }
+                    }
+                    let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout)
+                    try sync.addHandler(headerTimeout)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withServerUpgrade: nil,
@@ -42,7 +52,7 @@ final class RESTListener: Sendable {
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try channel.pipeline.syncOperations.addHandler(ClientProxyHandler(shared: shared))
+                    try sync.addHandler(ClientProxyHandler(shared: shared, headerTimeout: headerTimeout))
                 }
             }
             .bind(host: address.host, port: address.port)

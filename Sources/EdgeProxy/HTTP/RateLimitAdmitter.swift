@@ -14,13 +14,17 @@ struct RateLimitAdmitter: RequestAdmitter {
         let route = limiter.match(method: head.method.rawValue, path: path)
         let decision = limiter.check(client: client, route: route, now: nowNanoseconds)
         let fields = RateLimitHeaders.fields(decision).map { ($0.name, $0.value) }
-        guard decision.isAllowed else {
+        var admission = Admission(rejection: nil, responseHeaders: fields, routeName: route.name)
+        admission.routeIndex = route.index
+        admission.client = client
+        admission.dryRunWouldReject = decision.outcome == .allowedDryRun
+        admission.shadowWouldReject = decision.shadowWouldReject
+        if !decision.isAllowed {
             // The limiter's fields already carry the standard `Retry-After` of a rejection.
-            let rejection = LocalResponse(
+            admission.rejection = LocalResponse(
                 status: .tooManyRequests, headers: [], body: RateLimitHeaders.rejectionBody(decision)
             )
-            return Admission(rejection: rejection, responseHeaders: fields, routeName: route.name)
         }
-        return Admission(rejection: nil, responseHeaders: fields, routeName: route.name)
+        return admission
     }
 }

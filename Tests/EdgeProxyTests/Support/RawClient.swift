@@ -15,10 +15,14 @@ enum RawClient {
         }
     }
 
-    static func exchange(port: Int, _ payload: [UInt8], timeout: TimeAmount = .seconds(5)) async throws -> Reply {
+    static func exchange(
+        port: Int, _ payload: [UInt8], timeout: TimeAmount = .seconds(5), from source: String? = nil
+    ) async throws -> Reply {
         let collected = NIOLockedValueBox(ByteBuffer())
         let closed = NIOLockedValueBox(false)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(collected: collected, closed: closed))
@@ -36,8 +40,40 @@ enum RawClient {
         return Reply(text: String(buffer: buffer), closedByServer: wasClosed)
     }
 
-    static func exchange(port: Int, _ text: String, timeout: TimeAmount = .seconds(5)) async throws -> Reply {
-        try await exchange(port: port, Array(text.utf8), timeout: timeout)
+    static func exchange(
+        port: Int, _ text: String, timeout: TimeAmount = .seconds(5), from source: String? = nil
+    ) async throws -> Reply {
+        try await exchange(port: port, Array(text.utf8), timeout: timeout, from: source)
+    }
+
+    /// Opens a connection and keeps it (for connection-cap tests); returns the channel and what it receives.
+    static func open(port: Int) async throws -> (any Channel, NIOLockedValueBox<ByteBuffer>) {
+        let collected = NIOLockedValueBox(ByteBuffer())
+        let closed = NIOLockedValueBox(false)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Collector(collected: collected, closed: closed))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return (channel, collected)
+    }
+
+    /// Writes `parts` one by one with `gap` between them, then reads until close or `timeout`.
+    static func trickle(port: Int, _ parts: [String], gap: Duration, timeout: TimeAmount = .seconds(5)) async throws
+        -> Reply
+    {
+        let (channel, collected) = try await open(port: port)
+        for part in parts where channel.isActive {
+            try? await channel.writeAndFlush(channel.allocator.buffer(string: part))
+            try await Task.sleep(for: gap)
+        }
+        let deadline = NIODeadline.now() + timeout
+        while channel.isActive, NIODeadline.now() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let wasClosed = !channel.isActive
+        if !wasClosed { try? await channel.close() }
+        return Reply(text: String(buffer: collected.withLockedValue { $0 }), closedByServer: wasClosed)
     }
 
     private final class Collector: ChannelInboundHandler {
@@ -52,7 +88,7 @@ enum RawClient {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
-            collected.withLockedValue { $0.writeBuffer(&buffer) }
+            _ = collected.withLockedValue { $0.writeBuffer(&buffer) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {

@@ -1,0 +1,88 @@
+import NIOCore
+
+/// Bounds the time between a request's first byte and its complete head (slowloris: headers trickled one
+/// byte at a time hold a connection forever otherwise). Sits before the HTTP decoder, so on expiry it writes a
+/// raw 408 and closes. The proxy handler tells it when a head is complete and when the next one is awaited.
+final class HeaderTimeoutHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let timeout: TimeAmount
+    private var awaitingHead = true
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+
+    init(timeout: TimeAmount) {
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if awaitingHead, timer == nil {
+            timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.expire() }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+
+    /// The decoder produced a complete head.
+    func headReceived() {
+        awaitingHead = false
+        timer?.cancel()
+        timer = nil
+    }
+
+    /// The exchange is over; the next bytes start a new head.
+    func awaitNextHead() {
+        awaitingHead = true
+    }
+
+    private func expire() {
+        timer = nil
+        guard let context, awaitingHead else { return }
+        let body = "{\"code\": 408, \"message\": \"The request headers did not arrive in time.\"}"
+        let head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "Connection: close\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + body)))
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+/// Answers a connection over a connection cap with a raw response, then closes it.
+final class ConnectionRefusalHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let response: LocalResponse
+
+    init(_ refusal: ConnectionLimiter.Refusal) {
+        switch refusal {
+        case .perIP:
+            response = .error(.tooManyRequests, "Too many open connections from your address.")
+        case .total:
+            response = .error(.serviceUnavailable, "The proxy is at its connection limit.")
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(response.body.utf8.count)\r\nConnection: close\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + response.body)))
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
