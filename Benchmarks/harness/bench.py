@@ -151,6 +151,37 @@ def rss_kib(pid):
     return total
 
 
+def descendants(pid):
+    """A process and all its descendants (nginx: the master and its workers)."""
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack += [int(c) for c in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return out
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process tree so far (all threads), in seconds."""
+    total = 0
+    for p in descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            pass
+    return total / CLOCK_TICKS
+
+
 def render(template, out, values):
     text = (TEMPLATES / template).read_text()
 
@@ -297,7 +328,10 @@ class Bench:
         url = f"http://127.0.0.1:{self.rest_port(name)}/users/@me"
         argv = ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "10s", "--latency",
                 "-H", f"Authorization: {self.session}", "-s", str(self.script(script)), url]
+        proc = self.procs.procs.get(name)
+        cpu0 = cpu_seconds(proc.pid) if proc else None
         out = subprocess.run(argv, capture_output=True, text=True, env=child_env())
+        cpu1 = cpu_seconds(proc.pid) if proc else None
         with open(self.rundir / f"wrk-{scenario}-{name}.log", "a") as f:
             f.write(f"== {label}\n{out.stdout}{out.stderr}\n")
         m = re.search(r"^BENCHJSON (\{.*\})$", out.stdout, re.M)
@@ -306,6 +340,9 @@ class Bench:
             return None
         r = json.loads(m.group(1))
         r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+        # CPU the contender itself spent per request: comparable even when the upstream is the bottleneck.
+        r["cpu_s"] = (cpu1 - cpu0) if proc else None
+        r["cpu_us_per_req"] = 1e6 * r["cpu_s"] / r["requests"] if proc and r["requests"] else None
         return r
 
     def preflight(self, name, script, rejecting=False):
@@ -351,7 +388,8 @@ class Bench:
                                  preflight_status=statuses[n], upstream=a.upstream)
                         self.results.append(r)
                         log(f"  {sid} round {rnd + 1} {n:10s} {r['rps']:9.0f} req/s  p50 {r['p50_us'] / 1000:7.2f} ms"
-                            f"  p99 {r['p99_us'] / 1000:7.2f} ms  non-2xx {r['status_errors']}")
+                            f"  p99 {r['p99_us'] / 1000:7.2f} ms  CPU {r['cpu_us_per_req'] or 0:5.1f} µs/req"
+                            f"  non-2xx {r['status_errors']}")
             self.stop_proxies()
 
     # ---- gateway
@@ -452,7 +490,9 @@ class Bench:
                     non2xx_pct=100.0 * sum(r["status_errors"] for r in rs) / total if total else 0,
                     socket_errors=sum(r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
                                       for r in rs),
-                    status=rs[0]["preflight_status"], rounds=len(rs))
+                    status=rs[0]["preflight_status"], rounds=len(rs),
+                    cpu_us_per_req=statistics.median(r["cpu_us_per_req"] for r in rs)
+                    if all(r.get("cpu_us_per_req") is not None for r in rs) else None)
             if not rows:
                 continue
             peers = [p for p in PEERS if p in rows]
@@ -460,8 +500,12 @@ class Bench:
             ratio = rows["ayaka-edge"]["rps"] / rows[best]["rps"] if best and "ayaka-edge" in rows else None
             best_p99 = min(rows[p]["p99_ms"] for p in peers) if peers else None
             p99_ratio = rows["ayaka-edge"]["p99_ms"] / best_p99 if best_p99 and "ayaka-edge" in rows else None
+            cpu_best = min((rows[p]["cpu_us_per_req"] for p in peers if rows[p]["cpu_us_per_req"]), default=None)
+            cpu_ratio = (rows["ayaka-edge"]["cpu_us_per_req"] / cpu_best
+                         if cpu_best and "ayaka-edge" in rows and rows["ayaka-edge"]["cpu_us_per_req"] else None)
             summary.append(dict(scenario=sid, title=title, connections=conns, contenders=rows, best_peer=best,
-                                ratio_rps=ratio, ratio_p99_vs_best_peer=p99_ratio))
+                                ratio_rps=ratio, ratio_p99_vs_best_peer=p99_ratio,
+                                ratio_cpu_per_req_vs_leanest_peer=cpu_ratio))
         return summary
 
     def derived(self, summary):
@@ -481,8 +525,8 @@ class Bench:
         w(f"upstream: {a.upstream}; {a.rounds} round(s) x {a.duration} s per contender, alternating; "
           f"wrk -t2; median of rounds; load average during runs "
           f"{min(self.loadavg or [0]):.1f}-{max(self.loadavg or [0]):.1f}\n\n")
-        w("| scenario | contender | req/s (median) | spread | p50 ms | p99 ms | non-2xx | status | "
-          "edge / best peer |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n")
+        w("| scenario | contender | req/s (median) | spread | p50 ms | p99 ms | CPU µs/req | non-2xx | status | "
+          "ayaka-edge vs best peer |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
         for s in summary:
             for n in CONTENDERS:
                 r = s["contenders"].get(n)
@@ -491,9 +535,12 @@ class Bench:
                 ratio = ""
                 if n == "ayaka-edge" and s["ratio_rps"] is not None:
                     ratio = f"**{s['ratio_rps']:.2f}x** req/s, {s['ratio_p99_vs_best_peer']:.2f}x p99 (vs {s['best_peer']})"
+                    if s.get("ratio_cpu_per_req_vs_leanest_peer"):
+                        ratio += f", {s['ratio_cpu_per_req_vs_leanest_peer']:.2f}x CPU/req"
+                cpu = f"{r['cpu_us_per_req']:.0f}" if r.get("cpu_us_per_req") else "-"
                 errs = f" ({r['socket_errors']} socket errors)" if r["socket_errors"] else ""
                 w(f"| {s['title']} ({s['connections']} conns) | {n} | {r['rps']:,.0f} | {100 * r['spread']:.0f}% | "
-                  f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non2xx_pct']:.1f}%{errs} | {r['status']} | {ratio} |\n")
+                  f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {cpu} | {r['non2xx_pct']:.1f}%{errs} | {r['status']} | {ratio} |\n")
         if derived:
             w("\n")
             for k, v in derived.items():
@@ -527,17 +574,19 @@ class Bench:
         with open(RESULTS / f"{name}.csv", "w", newline="") as f:
             cw = csv.writer(f)
             cw.writerow(["kind", "scenario", "contender", "rounds", "connections", "rps_median", "rps_min",
-                         "rps_max", "p50_ms", "p99_ms", "non2xx_pct", "status", "ratio_edge_vs_best_peer",
+                         "rps_max", "p50_ms", "p99_ms", "cpu_us_per_req", "non2xx_pct", "status", "ratio_edge_vs_best_peer",
                          "bytes_per_connection", "ping_p50_ms", "ping_p99_ms"])
             for s in summary:
                 for n, r in s["contenders"].items():
                     cw.writerow(["rest", s["scenario"], n, r["rounds"], s["connections"], round(r["rps"]),
                                  round(r["rps_min"]), round(r["rps_max"]), round(r["p50_ms"], 3),
-                                 round(r["p99_ms"], 3), round(r["non2xx_pct"], 2), r["status"],
+                                 round(r["p99_ms"], 3),
+                                 round(r["cpu_us_per_req"], 1) if r.get("cpu_us_per_req") else "",
+                                 round(r["non2xx_pct"], 2), r["status"],
                                  round(s["ratio_rps"], 3) if n == "ayaka-edge" and s["ratio_rps"] else "",
                                  "", "", ""])
             for g in self.gateway:
-                cw.writerow(["gateway", "ws", g["contender"], 1, g["connections"], "", "", "", "", "", "", "", "",
+                cw.writerow(["gateway", "ws", g["contender"], 1, g["connections"], "", "", "", "", "", "", "", "", "",
                              g["bytes_per_connection"], g["ping_p50_ms"], g["ping_p99_ms"]])
         m = doc["machine"]
         header = (f"# ayaka-edge vs nginx vs HAProxy ({doc['generated_at']})\n\n"
@@ -562,14 +611,49 @@ class Bench:
 
 # ------------------------------------------------------------------------------------------------ profile
 
+SYSCALL_EVENTS = ["raw_syscalls:sys_enter", "context-switches"] + [
+    f"syscalls:sys_enter_{n}" for n in ["read", "readv", "recvfrom", "recvmsg", "write", "writev", "sendmsg",
+                                        "sendto", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime"]]
+
+
+def syscalls_per_request(b, names, duration):
+    """Scenario 1 once per contender under `perf stat` of syscall tracepoints: syscalls per proxied request."""
+    rows = {}
+    for name in names:
+        pids = descendants(b.procs.procs[name].pid)
+        out = b.rundir / f"perf-stat-{name}.csv"
+        stat = b.procs.start(f"perf-stat-{name}", ["perf", "stat", "-x", ",", "-o", str(out), "-e",
+                                                     ",".join(SYSCALL_EVENTS), "-p", ",".join(map(str, pids))])
+        time.sleep(0.5)
+        r = b.wrk(name, "get", 64, "get", duration, "syscall count")
+        os.kill(stat.pid, signal.SIGINT)
+        stat.wait(30)
+        b.procs.procs.pop(f"perf-stat-{name}", None)
+        if not r or not out.exists():
+            continue
+        counts = {}
+        for line in out.read_text().splitlines():
+            f = line.split(",")
+            if len(f) > 3 and f[0].replace(".", "").isdigit():
+                counts[f[2].replace("syscalls:sys_enter_", "").replace("raw_syscalls:sys_enter", "all syscalls")] = \
+                    float(f[0])
+        # perf stat counted a little before and after wrk; per request is close enough for a comparison
+        rows[name] = {k: v / r["requests"] for k, v in counts.items() if v}
+        rows[name]["req/s"] = r["rps"]
+        rows[name]["CPU us/req"] = r["cpu_us_per_req"]
+    return rows
+
+
 def profile(args):
-    """Scenario 1 against ayaka-edge alone while `perf record` samples it (software cpu-clock event)."""
+    """Scenario 1 against ayaka-edge alone while `perf record` samples it (software cpu-clock event), then
+    syscalls per request for all three contenders."""
     b = Bench(args)
     try:
         b.start_upstream()
-        started = b.start_proxies("base", which=["ayaka-edge"])
+        started = b.start_proxies("base")
         pid = started["ayaka-edge"].pid
-        b.wrk("ayaka-edge", "get", 64, "get", 2, "warm-up")
+        for n in CONTENDERS:
+            b.wrk(n, "get", 64, "get", 2, "warm-up")
         data = b.rundir / "perf.data"
         perf = b.procs.start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-p", str(pid),
                                       "-o", str(data)])
@@ -579,21 +663,36 @@ def profile(args):
         perf.wait(60)
         b.procs.procs.pop("perf", None)
         log(f"profiled run: {r['rps']:.0f} req/s" if r else "profiled run: wrk failed")
+        sc = syscalls_per_request(b, CONTENDERS, max(3, args.duration // 3))
     finally:
         b.procs.stop_all()
     out = RESULTS / "profile"
     out.mkdir(parents=True, exist_ok=True)
+    tag = f"scenario1-{args.upstream}"
     demangle = ["swift", "demangle", "--simplified"]
     for name, extra in [("self", ["--no-children"]), ("children", ["--children"])]:
         rep = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "-g", "none", "--percent-limit", "0.3",
                               "--sort", "dso,symbol"] + extra, capture_output=True, text=True)
         dm = subprocess.run(demangle, input=rep.stdout, capture_output=True, text=True)
-        (out / f"scenario1-{name}.txt").write_text(dm.stdout or rep.stdout)
-    rep = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "-G",
-                          "--percent-limit", "2", "--sort", "symbol"], capture_output=True, text=True)
-    dm = subprocess.run(demangle, input=rep.stdout, capture_output=True, text=True)
-    (b.rundir / "scenario1-callers.txt").write_text(dm.stdout or rep.stdout)
-    log(f"profile written to {out}/scenario1-self.txt and -children.txt (call graphs: {b.rundir})")
+        (b.rundir / f"{tag}-{name}.txt").write_text(dm.stdout or rep.stdout)
+    script = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,sym"], capture_output=True, text=True)
+    dm = subprocess.run(demangle, input=script.stdout, capture_output=True, text=True)
+    summary = subprocess.run([sys.executable, str(HARNESS / "profile_summary.py"), str(ROOT / "Sources")],
+                             input=dm.stdout, capture_output=True, text=True)
+    keys = ["req/s", "CPU us/req", "all syscalls", "context-switches", "read", "readv", "recvfrom", "recvmsg",
+            "write", "writev", "sendto", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime"]
+    lines = [f"# ayaka-edge profile, scenario 1 (GET /users/@me, 64 connections), upstream {args.upstream}, "
+             f"{args.duration} s, commit {subprocess.run(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}",
+             f"# profiled run: {r['rps']:.0f} req/s" if r else "", "", summary.stdout, "",
+             "Syscalls and context switches per proxied request (perf stat, scenario 1, each contender alone)", "",
+             "| per request | " + " | ".join(sc) + " |", "|---|" + "---:|" * len(sc)]
+    for k in keys:
+        if any(k in v for v in sc.values()):
+            lines.append(f"| {k} | " + " | ".join(f"{v.get(k, 0):,.2f}" if k != "req/s" else f"{v.get(k, 0):,.0f}"
+                                                  for v in sc.values()) + " |")
+    (out / f"{tag}.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    log(f"profile written to {out}/{tag}.txt (perf reports: {b.rundir})")
 
 
 def main():
