@@ -616,8 +616,8 @@ SYSCALL_EVENTS = ["raw_syscalls:sys_enter", "context-switches"] + [
                                         "sendto", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime"]]
 
 
-def syscalls_per_request(b, names, duration):
-    """Scenario 1 once per contender under `perf stat` of syscall tracepoints: syscalls per proxied request."""
+def syscalls_per_request(b, names, duration, scenario="get"):
+    """One scenario once per contender under `perf stat` of syscall tracepoints: syscalls per request."""
     rows = {}
     for name in names:
         pids = descendants(b.procs.procs[name].pid)
@@ -625,7 +625,7 @@ def syscalls_per_request(b, names, duration):
         stat = b.procs.start(f"perf-stat-{name}", ["perf", "stat", "-x", ",", "-o", str(out), "-e",
                                                      ",".join(SYSCALL_EVENTS), "-p", ",".join(map(str, pids))])
         time.sleep(0.5)
-        r = b.wrk(name, "get", 64, "get", duration, "syscall count")
+        r = b.wrk(name, scenario, 64, "get", duration, "syscall count")
         os.kill(stat.pid, signal.SIGINT)
         stat.wait(30)
         b.procs.procs.pop(f"perf-stat-{name}", None)
@@ -645,30 +645,32 @@ def syscalls_per_request(b, names, duration):
 
 
 def profile(args):
-    """Scenario 1 against ayaka-edge alone while `perf record` samples it (software cpu-clock event), then
-    syscalls per request for all three contenders."""
+    """Scenario 1 (or 4: --profile-scenario reject) against ayaka-edge alone while `perf record` samples it
+    (software cpu-clock event), then syscalls per request for all three contenders."""
     b = Bench(args)
+    sc_name = args.profile_scenario
+    number = {"get": 1, "reject": 4}[sc_name]
     try:
         b.start_upstream()
-        started = b.start_proxies("base")
+        started = b.start_proxies("reject" if sc_name == "reject" else "base")
         pid = started["ayaka-edge"].pid
         for n in CONTENDERS:
-            b.wrk(n, "get", 64, "get", 2, "warm-up")
+            b.wrk(n, sc_name, 64, "get", 2, "warm-up")
         data = b.rundir / "perf.data"
         perf = b.procs.start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-p", str(pid),
                                       "-o", str(data)])
         time.sleep(1)
-        r = b.wrk("ayaka-edge", "get", 64, "get", args.duration, "profiled")
+        r = b.wrk("ayaka-edge", sc_name, 64, "get", args.duration, "profiled")
         os.kill(perf.pid, signal.SIGINT)
         perf.wait(60)
         b.procs.procs.pop("perf", None)
         log(f"profiled run: {r['rps']:.0f} req/s" if r else "profiled run: wrk failed")
-        sc = syscalls_per_request(b, CONTENDERS, max(3, args.duration // 3))
+        sc = syscalls_per_request(b, CONTENDERS, max(3, args.duration // 3), sc_name)
     finally:
         b.procs.stop_all()
     out = RESULTS / "profile"
     out.mkdir(parents=True, exist_ok=True)
-    tag = f"scenario1-{args.upstream}"
+    tag = f"scenario{number}-{args.upstream}"
     demangle = ["swift", "demangle", "--simplified"]
     for name, extra in [("self", ["--no-children"]), ("children", ["--children"])]:
         rep = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "-g", "none", "--percent-limit", "0.3",
@@ -681,10 +683,11 @@ def profile(args):
                              input=dm.stdout, capture_output=True, text=True)
     keys = ["req/s", "CPU us/req", "all syscalls", "context-switches", "read", "readv", "recvfrom", "recvmsg",
             "write", "writev", "sendto", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime"]
-    lines = [f"# ayaka-edge profile, scenario 1 (GET /users/@me, 64 connections), upstream {args.upstream}, "
+    lines = [f"# ayaka-edge profile, scenario {number} (GET /users/@me, 64 connections"
+             f"{', route limit 10/s: nearly all 429' if sc_name == 'reject' else ''}), upstream {args.upstream}, "
              f"{args.duration} s, commit {subprocess.run(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}",
              f"# profiled run: {r['rps']:.0f} req/s" if r else "", "", summary.stdout, "",
-             "Syscalls and context switches per proxied request (perf stat, scenario 1, each contender alone)", "",
+             f"Syscalls and context switches per request (perf stat, scenario {number}, each contender alone)", "",
              "| per request | " + " | ".join(sc) + " |", "|---|" + "---:|" * len(sc)]
     for k in keys:
         if any(k in v for v in sc.values()):
@@ -713,6 +716,8 @@ def main():
     p.add_argument("--output", help="results name under Benchmarks/results (default: latest)")
     p.add_argument("--profile", action="store_true",
                    help="instead of the comparison: perf-profile ayaka-edge under scenario 1")
+    p.add_argument("--profile-scenario", choices=["get", "reject"], default="get",
+                   help="with --profile: scenario 1 (get, default) or 4 (reject)")
     a = p.parse_args()
     quick = a.quick
     a.rounds = a.rounds or (1 if quick else 3)

@@ -33,6 +33,8 @@ def read_samples(stream):
 KERNEL_FAMILIES = [  # first match along the stack, leaf to root
     ("kernel: epoll_wait, sleeping and waking (scheduler)", ("do_epoll_wait", "__x64_sys_epoll_wait",
                                                              "schedule_hrtimeout", "__x64_sys_epoll_pwait")),
+    ("kernel: preempted on the way back from a syscall (CPU shared with other processes)",
+     ("exit_to_user_mode_loop",)),
     ("kernel: epoll_ctl (re-registering interest)", ("do_epoll_ctl", "__x64_sys_epoll_ctl")),
     ("kernel: socket writes (incl. loopback delivery to the peer)", ("tcp_sendmsg", "sock_write_iter",
                                                                     "__x64_sys_writev", "__x64_sys_write",
