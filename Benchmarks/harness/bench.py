@@ -548,11 +548,18 @@ class Bench:
         if self.gateway:
             w(f"\nGateway: {self.ws_n} WebSocket connections held {a.ws_hold:.0f} s, each pinging every "
               f"{a.ws_ping_interval:.0f} s (Python websockets client)\n\n")
-            w("| via | connected | bytes / connection (RSS) | ping p50 ms | ping p99 ms | pings (lost) | "
-              "upstream bytes / conn |\n|---|---:|---:|---:|---:|---:|---:|\n")
+            w("| via | connected | bytes / connection (RSS) | ping p50 ms | ping p99 ms | pings (lost) |\n"
+              "|---|---:|---:|---:|---:|---:|\n")
             for g in self.gateway:
-                w(f"| {g['contender']} | {g['connections']} | {g['bytes_per_connection']:,} | {g['ping_p50_ms']} | "
-                  f"{g['ping_p99_ms']} | {g['pings']} ({g['lost_pings']}) | {g['upstream_bytes_per_connection']:,} |\n")
+                via = "direct (the backend's own bytes / conn)" if g["contender"] == "direct" else g["contender"]
+                w(f"| {via} | {g['connections']} | {g['bytes_per_connection']:,} | {g['ping_p50_ms']} | "
+                  f"{g['ping_p99_ms']} | {g['pings']} ({g['lost_pings']}) |\n")
+            edge = next((g for g in self.gateway if g["contender"] == "ayaka-edge"), None)
+            ha = next((g for g in self.gateway if g["contender"] == "haproxy"), None)
+            if edge and ha and ha["bytes_per_connection"] > 0 and ha["ping_p50_ms"]:
+                w(f"\n- ayaka-edge / HAProxy bytes per connection (target <= 1): "
+                  f"{edge['bytes_per_connection'] / ha['bytes_per_connection']:.2f}; ping p50 (target <= 1): "
+                  f"{edge['ping_p50_ms'] / ha['ping_p50_ms']:.2f}\n")
         return buf.getvalue()
 
     def write(self):
@@ -595,6 +602,23 @@ class Bench:
                   f"{' (dirty)' if m['git_dirty'] else ''}.\n\n")
         (RESULTS / f"{name}.md").write_text(header + table)
         print(header + table)
+
+    def rerender(self, name):
+        """Writes latest.md again from latest.json (after a change to the table's layout)."""
+        doc = json.loads((RESULTS / f"{name}.json").read_text())
+        self.results, self.gateway = doc["runs"], doc["gateway"]
+        self.loadavg = doc["load_average_during_runs"]
+        self.ws_n = doc["options"]["ws_connections"]
+        for k, v in [("upstream", "upstream"), ("rounds", "rounds"), ("duration", "duration_s"),
+                     ("ws_hold", "ws_hold_s"), ("ws_ping_interval", "ws_ping_interval_s")]:
+            setattr(self.args, k, doc["options"][v])
+        summary = self.summarize()
+        m = doc["machine"]
+        header = (f"# ayaka-edge vs nginx vs HAProxy ({doc['generated_at']})\n\n"
+                  f"Machine: {m['nproc']} cores ({m['cpu']}), kernel {m['kernel']}; {m['nginx']}; "
+                  f"{m['haproxy']}; {m['wrk']}; {m['swift']}; commit {m['git_commit'][:12]}"
+                  f"{' (dirty)' if m['git_dirty'] else ''}.\n\n")
+        (RESULTS / f"{name}.md").write_text(header + self.table(summary, self.derived(summary)))
 
     def main(self):
         a = self.args
@@ -714,6 +738,7 @@ def main():
     p.add_argument("--ws-hold", type=float)
     p.add_argument("--ws-ping-interval", type=float)
     p.add_argument("--output", help="results name under Benchmarks/results (default: latest)")
+    p.add_argument("--rerender", action="store_true", help="write <output>.md again from <output>.json")
     p.add_argument("--profile", action="store_true",
                    help="instead of the comparison: perf-profile ayaka-edge under scenario 1")
     p.add_argument("--profile-scenario", choices=["get", "reject"], default="get",
@@ -734,7 +759,11 @@ def main():
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
-    if a.profile:
+    if a.rerender:
+        b = Bench.__new__(Bench)
+        b.args = a
+        b.rerender(a.output or "latest")
+    elif a.profile:
         profile(a)
     else:
         Bench(a).main()
