@@ -637,10 +637,11 @@ class Bench:
 
 SYSCALL_EVENTS = ["raw_syscalls:sys_enter", "context-switches"] + [
     f"syscalls:sys_enter_{n}" for n in ["read", "readv", "recvfrom", "recvmsg", "write", "writev", "sendmsg",
-                                        "sendto", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime"]]
+                                        "sendto", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime",
+                                        "connect", "accept4", "close", "socket"]]
 
 
-def syscalls_per_request(b, names, duration, scenario="get"):
+def syscalls_per_request(b, names, duration, scenario="get", conns=64):
     """One scenario once per contender under `perf stat` of syscall tracepoints: syscalls per request."""
     rows = {}
     for name in names:
@@ -649,7 +650,7 @@ def syscalls_per_request(b, names, duration, scenario="get"):
         stat = b.procs.start(f"perf-stat-{name}", ["perf", "stat", "-x", ",", "-o", str(out), "-e",
                                                      ",".join(SYSCALL_EVENTS), "-p", ",".join(map(str, pids))])
         time.sleep(0.5)
-        r = b.wrk(name, scenario, 64, "get", duration, "syscall count")
+        r = b.wrk(name, scenario, conns, "get", duration, "syscall count")
         os.kill(stat.pid, signal.SIGINT)
         stat.wait(30)
         b.procs.procs.pop(f"perf-stat-{name}", None)
@@ -673,23 +674,24 @@ def profile(args):
     (software cpu-clock event), then syscalls per request for all three contenders."""
     b = Bench(args)
     sc_name = args.profile_scenario
-    number = {"get": 1, "reject": 4}[sc_name]
+    number = {"get": 1, "c1000": 3, "reject": 4}[sc_name]
+    conns = 1000 if sc_name == "c1000" else 64
     try:
         b.start_upstream()
         started = b.start_proxies("reject" if sc_name == "reject" else "base")
         pid = started["ayaka-edge"].pid
         for n in CONTENDERS:
-            b.wrk(n, sc_name, 64, "get", 2, "warm-up")
+            b.wrk(n, sc_name, conns, "get", 2, "warm-up")
         data = b.rundir / "perf.data"
         perf = b.procs.start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-p", str(pid),
                                       "-o", str(data)])
         time.sleep(1)
-        r = b.wrk("ayaka-edge", sc_name, 64, "get", args.duration, "profiled")
+        r = b.wrk("ayaka-edge", sc_name, conns, "get", args.duration, "profiled")
         os.kill(perf.pid, signal.SIGINT)
         perf.wait(60)
         b.procs.procs.pop("perf", None)
         log(f"profiled run: {r['rps']:.0f} req/s" if r else "profiled run: wrk failed")
-        sc = syscalls_per_request(b, CONTENDERS, max(3, args.duration // 3), sc_name)
+        sc = syscalls_per_request(b, CONTENDERS, max(3, args.duration // 3), sc_name, conns)
     finally:
         b.procs.stop_all()
     out = RESULTS / "profile"
@@ -706,8 +708,9 @@ def profile(args):
     summary = subprocess.run([sys.executable, str(HARNESS / "profile_summary.py"), str(ROOT / "Sources")],
                              input=dm.stdout, capture_output=True, text=True)
     keys = ["req/s", "CPU us/req", "all syscalls", "context-switches", "read", "readv", "recvfrom", "recvmsg",
-            "write", "writev", "sendto", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime"]
-    lines = [f"# ayaka-edge profile, scenario {number} (GET /users/@me, 64 connections"
+            "write", "writev", "sendto", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime",
+            "connect", "accept4", "close", "socket"]
+    lines = [f"# ayaka-edge profile, scenario {number} (GET /users/@me, {conns} connections"
              f"{', route limit 10/s: nearly all 429' if sc_name == 'reject' else ''}), upstream {args.upstream}, "
              f"{args.duration} s, commit {subprocess.run(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}",
              f"# profiled run: {r['rps']:.0f} req/s" if r else "", "", summary.stdout, "",
@@ -741,8 +744,8 @@ def main():
     p.add_argument("--rerender", action="store_true", help="write <output>.md again from <output>.json")
     p.add_argument("--profile", action="store_true",
                    help="instead of the comparison: perf-profile ayaka-edge under scenario 1")
-    p.add_argument("--profile-scenario", choices=["get", "reject"], default="get",
-                   help="with --profile: scenario 1 (get, default) or 4 (reject)")
+    p.add_argument("--profile-scenario", choices=["get", "c1000", "reject"], default="get",
+                   help="with --profile: scenario 1 (get, default), 3 (c1000) or 4 (reject)")
     a = p.parse_args()
     quick = a.quick
     a.rounds = a.rounds or (1 if quick else 3)
