@@ -133,6 +133,18 @@ def main():
     print("\nHeaviest self symbols")
     for k, v in self_syms.most_common(25):
         print(f"  {pct(v):5.1f}%  {k[:140]}")
+    runtime = tuple(k for name, keys in USER_CATEGORIES[:4] for k in keys) + ("outlined", "tuple_destroy",
+                                                                               "swift_arrayDestroy",
+                                                                               "swift_arrayInitWithCopy")
+    for title, keys in [("swift_retain / swift_release", USER_CATEGORIES[0][1]),
+                        ("malloc / free", USER_CATEGORIES[1][1])]:
+        callers = collections.Counter()
+        for s in samples:
+            if s[0].startswith(keys):
+                callers[next((f for f in s[1:] if not f.startswith(runtime)), "?")] += 1
+        print(f"\nWho calls {title} (first frame outside the Swift runtime)")
+        for k, v in callers.most_common(15):
+            print(f"  {pct(v):5.1f}%  {k[:140]}")
     print("\nayaka-edge's own functions, inclusive (time in them and everything they call)")
     shown = 0
     for k, v in incl.most_common():
