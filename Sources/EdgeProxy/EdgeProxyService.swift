@@ -1,4 +1,6 @@
 import EdgeCore
+import EdgeRedis
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -11,63 +13,98 @@ public struct ProxyAddresses: Sendable {
 }
 
 /// The proxy as a service: binds the listeners from the config, serves until graceful shutdown, then
-/// stops accepting and closes idle upstream connections.
+/// drains. `reload(to:)` puts a new config in force while it runs.
 public struct EdgeProxyService: Service {
     private let config: EdgeConfig
     private let logger: Logger
     private let group: any EventLoopGroup
     private let onReady: @Sendable (ProxyAddresses) async -> Void
+    private let telemetry: ProxyTelemetry?
+    private let reloader: ProxyReloader
 
+    /// - Parameter telemetry: where connections record (shared with the flusher and the admin server);
+    ///   nil records nothing.
     public init(
-        config: EdgeConfig, logger: Logger,
+        config: EdgeConfig, logger: Logger, telemetry: ProxyTelemetry? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onReady: @escaping @Sendable (ProxyAddresses) async -> Void = { _ in }
     ) {
+        self.telemetry = telemetry
         self.config = config
         self.logger = logger
         self.group = group
         self.onReady = onReady
+        self.reloader = ProxyReloader(group: group, telemetry: telemetry, logger: logger)
+    }
+
+    /// Puts a validated config in force: rate-limit rules (unchanged rules keep their buckets), upstreams,
+    /// trusted proxies, proxy and gateway limits. Requests under way finish under their old rules; no
+    /// connection is dropped. Listener addresses, the backend, the metrics database and `max_buckets` need a
+    /// restart: they are listed in the outcome and keep their old values.
+    public func reload(to config: EdgeConfig) async throws -> ReloadOutcome {
+        try await reloader.reload(to: config)
     }
 
     public func run() async throws {
-        let limiter = RateLimiter(rules: config.rateLimits)
-        let resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
-        let admitter = RateLimitAdmitter(limiter: limiter, resolver: resolver)
-        let pools = UpstreamPoolGroup(group: group, servers: config.upstreams.rest, proxy: config.proxy)
-        let shared = ProxyConnectionContext(
-            admitter: admitter, pools: pools, limits: config.proxy, trustedProxies: config.clientIP.trustedProxies
-        )
-        let rest = try await RESTListener(address: config.listen.rest, group: group, shared: shared, logger: logger).bind()
+        let first = try ProxyGeneration.build(config: config, previous: nil, group: group, telemetry: telemetry)
+        let restContexts = ContextSwitch(group: group, initial: first.rest)
+        let gatewayContexts = ContextSwitch(group: group, initial: first.gateway)
+        let rest = try await RESTListener(
+            address: config.listen.rest, group: group, contexts: restContexts, logger: logger
+        ).bind()
         let restPort = rest.localAddress?.port ?? config.listen.rest.port
         logger.info("REST proxy listening", metadata: [
             "address": "\(config.listen.rest.host):\(restPort)",
             "upstreams": "\(config.upstreams.rest.map(\.description).joined(separator: ","))",
         ])
-        let gatewayShared = GatewayContext(config: config)
         let gateway = try await GatewayListener(
-            address: config.listen.gateway, group: group, shared: gatewayShared, headerLimit: config.proxy.maxHeaderSize
+            address: config.listen.gateway, group: group, contexts: gatewayContexts,
+            headerLimit: config.proxy.maxHeaderSize
         ).bind()
         let gatewayPort = gateway.localAddress?.port ?? config.listen.gateway.port
         logger.info("gateway proxy listening", metadata: [
             "address": "\(config.listen.gateway.host):\(gatewayPort)",
             "upstreams": "\(config.upstreams.gateway.map(\.description).joined(separator: ","))",
         ])
+        await reloader.attach(.init(generation: first, rest: restContexts, gateway: gatewayContexts))
         await onReady(ProxyAddresses(restPort: restPort, gatewayPort: gatewayPort))
 
+        let reloader = self.reloader
         let sweeper = Task {
             // Idle buckets are dropped lazily; a periodic sweep returns their memory during quiet periods.
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(10))
-                _ = limiter.sweep(now: WallClock.nowNanoseconds())
+                _ = await reloader.current?.limiter.sweep(now: WallClock.nowNanoseconds())
             }
         }
         try? await gracefulShutdown()
         sweeper.cancel()
-        logger.info("proxy stopping: no new connections; gateway clients get 1001")
+        let last = await reloader.detach()?.generation ?? first
+        await drain(rest: rest, gateway: gateway, generation: last)
+    }
+
+    /// Stop accepting, tell gateway clients 1001, close idle keep-alive connections and let the requests
+    /// under way finish until `proxy.drain_timeout` (a second signal exits at once: see the executable).
+    private func drain(rest: any Channel, gateway: any Channel, generation: ProxyGeneration) async {
+        let channels = generation.rest.channels
+        let sessions = generation.gateway.sessions
+        logger.info("draining: no new connections; gateway clients get 1001", metadata: [
+            "open_connections": "\(channels.count)", "gateway_sessions": "\(sessions.count)",
+        ])
         try? await rest.close()
         try? await gateway.close()
-        gatewayShared.sessions.goAway()
-        pools.closeIdle()
+        sessions.broadcast(GatewayGoingAway())
+        channels.broadcast(DrainRequested())
+        let deadline = ContinuousClock.now + generation.config.proxy.drainTimeout.duration
+        let left = await channels.waitUntilEmpty(deadline: deadline)
+        if left > 0 {
+            logger.warning("drain deadline passed: closing connections still open", metadata: ["count": "\(left)"])
+            channels.closeAll()
+        }
+        _ = await sessions.waitUntilEmpty(deadline: ContinuousClock.now + .seconds(2))
+        sessions.closeAll()
+        await generation.pools.closeIdle()
+        await generation.fleet?.shutdown()
+        logger.info("drained")
     }
 }
-

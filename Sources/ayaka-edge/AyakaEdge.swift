@@ -16,7 +16,7 @@ struct AyakaEdge: AsyncParsableCommand {
             e.g. AYAKA_EDGE_RATE_LIMITS_GLOBAL_LIMIT=100.
             """,
         version: EdgeVersion.current,
-        subcommands: [Serve.self, BackendCommand.self, CheckConfig.self],
+        subcommands: [Serve.self, BackendCommand.self, CheckConfig.self, ReportCommand.self, StatusCommand.self],
         defaultSubcommand: Serve.self
     )
 }

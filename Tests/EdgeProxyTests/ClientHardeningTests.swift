@@ -37,6 +37,7 @@ import Testing
         let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port]) { $0.maxConnectionsPerIP = 5 }
         var held: [any Channel] = []
         for _ in 0..<5 { held.append(try await RawClient.open(port: proxy.port).0) }
+        try await proxy.waitForOpenConnections(5)
         let refused = try await RawClient.exchange(port: proxy.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(refused.statusCode == 429)
         #expect(refused.text.contains("Too many open connections from your address."))
@@ -62,6 +63,7 @@ import Testing
         let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port]) { $0.maxConnections = 2 }
         let a = try await RawClient.open(port: proxy.port).0
         let b = try await RawClient.open(port: proxy.port).0
+        try await proxy.waitForOpenConnections(2)
         let refused = try await RawClient.exchange(port: proxy.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(refused.statusCode == 503)
         try await a.close(); try await b.close()

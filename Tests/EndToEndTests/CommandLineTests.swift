@@ -5,22 +5,22 @@ import Testing
 
 /// The executable as a user runs it (CONTRACT section 1).
 @Suite struct CommandLineTests {
-    @Test func helpListsTheCommands() throws {
-        let result = try Binary.run(["--help"])
+    @Test func helpListsTheCommands() async throws {
+        let result = try await Binary.run(["--help"])
         #expect(result.status == 0)
         for command in ["serve", "backend", "check-config"] {
             #expect(result.stdout.contains(command), "\(command) missing from --help")
         }
     }
 
-    @Test func theDocumentedDefaultConfigIsValid() throws {
+    @Test func theDocumentedDefaultConfigIsValid() async throws {
         let file = Binary.repositoryRoot.appendingPathComponent("Config/ayaka-edge.yaml").path
-        let result = try Binary.run(["check-config", file])
+        let result = try await Binary.run(["check-config", file])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("valid"))
     }
 
-    @Test func checkConfigListsEveryProblemWithFileAndLine() throws {
+    @Test func checkConfigListsEveryProblemWithFileAndLine() async throws {
         let directory = try Binary.temporaryDirectory()
         let file = directory.appendingPathComponent("bad.yaml")
         try """
@@ -34,7 +34,7 @@ import Testing
               ping_interval: 20s
 
             """.write(to: file, atomically: true, encoding: .utf8)
-        let result = try Binary.run(["check-config", file.path])
+        let result = try await Binary.run(["check-config", file.path])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("\(file.path):2:") && $0.contains("listen.rest") })
@@ -43,15 +43,15 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("\(file.path):7:") && $0.contains("gateway") })  // did you mean
     }
 
-    @Test func missingFileIsAClearError() throws {
-        let result = try Binary.run(["check-config", "/nonexistent/ayaka.yaml"])
+    @Test func missingFileIsAClearError() async throws {
+        let result = try await Binary.run(["check-config", "/nonexistent/ayaka.yaml"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("/nonexistent/ayaka.yaml"))
     }
 
-    @Test func invalidEnvironmentOverrideStopsServeWithExit1() throws {
+    @Test func invalidEnvironmentOverrideStopsServeWithExit1() async throws {
         let directory = try Binary.temporaryDirectory()
-        let result = try Binary.run(["serve"], in: directory, environment: ["AYAKA_EDGE_RATE_LIMITS_GLOBAL_LIMIT": "many"])
+        let result = try await Binary.run(["serve"], in: directory, environment: ["AYAKA_EDGE_RATE_LIMITS_GLOBAL_LIMIT": "many"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("AYAKA_EDGE_RATE_LIMITS_GLOBAL_LIMIT"))
     }
@@ -87,8 +87,50 @@ import Testing
         for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 0)
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = await Binary.readAll(errors)
         #expect(log.contains("\"message\":\"configuration loaded\""))
-        #expect(log.contains("proxy stopping"))
+        #expect(log.contains("draining"))
+    }
+
+    @Test func aSecondSIGTERMDuringTheDrainExitsAtOnce() async throws {
+        let hole = try await BlackHoleServer.start()
+        let directory = try Binary.temporaryDirectory()
+        let rest = try Binary.freePort()
+        let process = Process()
+        process.executableURL = Binary.url
+        process.arguments = ["serve"]
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "AYAKA_EDGE_LISTEN_REST": "127.0.0.1:\(rest)",
+            "AYAKA_EDGE_LISTEN_GATEWAY": "127.0.0.1:\(try Binary.freePort())",
+            "AYAKA_EDGE_LISTEN_ADMIN": "127.0.0.1:\(try Binary.freePort())",
+            "AYAKA_EDGE_UPSTREAMS_REST": "http://127.0.0.1:\(hole.port)",
+            "AYAKA_EDGE_UPSTREAMS_GATEWAY": "ws://127.0.0.1:\(hole.port)",
+        ]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+
+        // A request that the silent upstream will hold for the whole read timeout.
+        let stuck = Task {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(rest)/guilds/1")
+            request.method = .GET
+            return try? await HTTPClient.shared.execute(request, timeout: .seconds(30)).status
+        }
+        for _ in 0..<300 where hole.connections == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(hole.connections > 0)
+
+        process.terminate()  // first SIGTERM: the drain waits for the stuck request
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(process.isRunning)
+        process.terminate()  // second: out at once
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 1)
+        let log = await Binary.readAll(errors)
+        #expect(log.contains("second signal during the drain"))
+        stuck.cancel()
+        await hole.stop()
     }
 }

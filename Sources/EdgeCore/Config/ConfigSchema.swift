@@ -99,6 +99,7 @@ enum ConfigSchema {
             ("connect_timeout", .scalar), ("read_timeout", .scalar), ("idle_timeout", .scalar),
             ("max_body_size", .scalar), ("max_header_size", .scalar), ("max_idle_upstream_connections", .scalar),
             ("header_timeout", .scalar), ("max_connections", .scalar), ("max_connections_per_ip", .scalar),
+            ("drain_timeout", .scalar),
         ])),
         ("admin", .mapping([("token", .scalar)])),
     ])

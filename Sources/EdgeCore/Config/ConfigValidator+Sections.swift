@@ -87,6 +87,7 @@ extension ConfigValidator {
             self.integer(node, at: path, minimum: 0)
         }
         update(&config.proxy.headerTimeout, from: proxy, "header_timeout", timeout)
+        update(&config.proxy.drainTimeout, from: proxy, "drain_timeout", timeout)
         update(&config.proxy.maxConnections, from: proxy, "max_connections") { node, path in
             self.integer(node, at: path, minimum: 1)
         }

@@ -107,6 +107,8 @@ public struct EdgeConfig: Sendable, Equatable {
         public var maxConnections = 10_000
         /// Open client connections on the REST listener from one client IP (the socket peer).
         public var maxConnectionsPerIP = 256
+        /// On SIGTERM, how long in-flight requests may take to finish before their connections are closed.
+        public var drainTimeout = ConfigDuration.seconds(30)
         public init() {}
     }
 

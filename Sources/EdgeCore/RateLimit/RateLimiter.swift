@@ -21,17 +21,52 @@ public final class RateLimiter: Sendable {
 
     /// Shadow rules beyond 64 per route are ignored (the would-reject mask has 64 bits); the config loader
     /// is expected to refuse them.
-    public init(rules: EdgeConfig.RateLimits, store: any RateLimitStore) {
+    public convenience init(rules: EdgeConfig.RateLimits, store: any RateLimitStore) {
+        self.init(rules: rules, store: store, reusing: [:], firstNewIndex: 0)
+    }
+
+    /// The limiter of a reloaded config, on the previous limiter's store: a rule equal to one it had (same
+    /// name, limit, window, algorithm and dry run) keeps its bucket index, so its buckets keep their counts;
+    /// new or changed rules get indices never used before and start empty. Buckets of removed rules expire
+    /// with their windows.
+    public convenience init(rules: EdgeConfig.RateLimits, carryingOver previous: RateLimiter) {
+        var reused: [RateLimitRule: UInt32] = [:]
+        for policy in previous.policies { reused[policy.rule] = policy.index }
+        let next = (previous.policies.map(\.index).max() ?? 0) + 1
+        self.init(rules: rules, store: previous.store, reusing: reused, firstNewIndex: next)
+    }
+
+    private init(
+        rules: EdgeConfig.RateLimits, store: any RateLimitStore, reusing reused: [RateLimitRule: UInt32],
+        firstNewIndex: UInt32
+    ) {
         routes = RouteTable(routes: rules.routes, defaultRule: rules.default)
-        var policies = [LimitPolicy(rule: rules.global, index: 0), LimitPolicy(rule: rules.default, index: 1)]
-        for route in rules.routes { policies.append(LimitPolicy(rule: route.rule, index: UInt32(policies.count))) }
+        var nextIndex = firstNewIndex
+        var taken = Set<UInt32>()
+        var policies: [LimitPolicy] = []
+        func compile(_ rule: RateLimitRule) {
+            let index: UInt32
+            if let old = reused[rule], !taken.contains(old) {
+                index = old
+            } else if reused.isEmpty {
+                index = UInt32(policies.count)  // a fresh limiter: indices are positions
+            } else {
+                index = nextIndex
+                nextIndex += 1
+            }
+            taken.insert(index)
+            policies.append(LimitPolicy(rule: rule, index: index))
+        }
+        compile(rules.global)
+        compile(rules.default)
+        for route in rules.routes { compile(route.rule) }
         var shadowRanges: [Range<Int>] = [policies.count..<policies.count]
         for route in rules.routes {
             let start = policies.count
             for shadow in route.shadows.prefix(64) {
                 var rule = shadow
                 rule.dryRun = true
-                policies.append(LimitPolicy(rule: rule, index: UInt32(policies.count)))
+                compile(rule)
             }
             shadowRanges.append(start..<policies.count)
         }

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import Synchronization
 
@@ -7,7 +8,8 @@ final class GatewayContext: Sendable {
     let upstreams: [UpstreamURL]
     let resolver: ClientAddressResolver
     let connections: ConnectionLimiter
-    let sessions = GatewaySessions()
+    /// Open relayed sessions; shutdown sends each 1001.
+    let sessions: ChannelRegistry
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
     let handshakeTimeout: TimeAmount
@@ -15,12 +17,24 @@ final class GatewayContext: Sendable {
     let publicURL: String?
     let listenHost: String
     let clock: @Sendable () -> Int64
+    let telemetry: ProxyTelemetry?
     private let nextUpstream = Atomic<Int>(0)
 
-    init(config: EdgeConfig, clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds) {
+    /// A reload carries over `previous`'s open-connection counts and sessions: existing sessions keep
+    /// running; the new limits apply to new connections.
+    init(config: EdgeConfig, telemetry: ProxyTelemetry? = nil,
+         clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds, carryingOver previous: GatewayContext? = nil) {
+        self.telemetry = telemetry
+        if let previous {
+            connections = previous.connections
+            connections.setLimits(maxPerIP: config.gateway.maxConnectionsPerIP)
+            sessions = previous.sessions
+        } else {
+            connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
+            sessions = ChannelRegistry()
+        }
         upstreams = config.upstreams.gateway
         resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)
-        connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
         limits = GatewayRelayStateMachine.Limits(
             messageLimit: config.gateway.messages.limit,
             messageWindowNanos: config.gateway.messages.per.nanoseconds,
@@ -37,27 +51,5 @@ final class GatewayContext: Sendable {
     /// Round robin start index for the next upgrade.
     func takeUpstreamIndex() -> Int {
         nextUpstream.add(1, ordering: .relaxed).oldValue
-    }
-}
-
-/// Open relayed gateway connections, so shutdown can send each client 1001 `Going away`.
-final class GatewaySessions: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    func add(_ channel: any Channel) {
-        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
-    }
-
-    func remove(_ channel: any Channel) {
-        _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-    }
-
-    var count: Int { channels.withLock { $0.count } }
-
-    /// Asks every open session to close with 1001.
-    func goAway() {
-        for channel in channels.withLock({ Array($0.values) }) {
-            channel.pipeline.fireUserInboundEventTriggered(GatewayGoingAway())
-        }
     }
 }

@@ -71,6 +71,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         switch (head.method, path) {
         case (.GET, "/available"), (.HEAD, "/available"):
+            shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
             let port = context.channel.localAddress?.port ?? 0
             let body = AvailableResponse.body(publicURL: shared.publicURL, listenHost: shared.listenHost, port: port)
             write(LocalResponse(status: .ok, headers: [], body: body), close: false, keepAlive: head.isKeepAlive,

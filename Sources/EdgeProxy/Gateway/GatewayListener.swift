@@ -12,18 +12,18 @@ import NIOWebSocket
 final class GatewayListener: Sendable {
     let address: HostPort
     private let group: any EventLoopGroup
-    private let shared: GatewayContext
+    private let contexts: ContextSwitch<GatewayContext>
     private let headerLimit: Int
 
-    init(address: HostPort, group: any EventLoopGroup, shared: GatewayContext, headerLimit: Int) {
+    init(address: HostPort, group: any EventLoopGroup, contexts: ContextSwitch<GatewayContext>, headerLimit: Int) {
         self.address = address
         self.group = group
-        self.shared = shared
+        self.contexts = contexts
         self.headerLimit = headerLimit
     }
 
     func bind() async throws -> any Channel {
-        let shared = self.shared
+        let contexts = self.contexts
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = headerLimit
         limits.maxHeaderFieldSize = headerLimit
@@ -33,6 +33,15 @@ final class GatewayListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
+                // The context in force when the connection arrived serves its whole upgrade.
+                let shared = contexts.current
+                if let gauges = shared.telemetry?.gauges {
+                    // stub_status counts gateway connections too (a relayed session is "Writing").
+                    gauges.accepted.add(1, ordering: .relaxed)
+                    gauges.handled.add(1, ordering: .relaxed)
+                    gauges.active.add(1, ordering: .relaxed)
+                    channel.closeFuture.whenComplete { _ in gauges.active.subtract(1, ordering: .relaxed) }
+                }
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: shared.limits.maxMessageSize,
                     automaticErrorHandling: false,
@@ -63,6 +72,7 @@ enum GatewayUpgrade {
         -> EventLoopFuture<HTTPHeaders?>
     {
         let loop = channel.eventLoop
+        shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard path == "/", let handler = try? channel.pipeline.syncOperations.handler(type: GatewayHTTPHandler.self)
         else { return loop.makeSucceededFuture(nil) }
@@ -71,6 +81,7 @@ enum GatewayUpgrade {
         let client = peer.map { shared.resolver.resolve(peer: $0, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"]) }
             ?? .v4(0)
         guard shared.connections.acquire(client) == nil else {
+            shared.telemetry?.shards.value(for: loop).gatewayRejected()
             handler.refusal = ConnectionCapResponse.make(client: client, limit: shared.connections.maxPerIP,
                                                           now: shared.clock())
             return loop.makeSucceededFuture(nil)
@@ -111,12 +122,20 @@ enum GatewayUpgrade {
             handler.pendingUpstream = nil
             handler.slotHolder = nil  // now owned by the relay, released when it closes
             _ = sync.removeHandler(handler)
-            let relay = GatewayClientRelay(limits: shared.limits, upstream: handshake.relay, clock: shared.clock) {
+            let metrics = shared.telemetry?.shards.value(for: channel.eventLoop)
+            let gauges = shared.telemetry?.gauges
+            metrics?.gatewayOpened()
+            gauges?.gatewayActive.add(1, ordering: .relaxed)
+            gauges?.writing.add(1, ordering: .relaxed)
+            let relay = GatewayClientRelay(
+                limits: shared.limits, upstream: handshake.relay, clock: shared.clock, metrics: metrics
+            ) {
                 shared.connections.release(client)
-                shared.sessions.remove(channel)
+                gauges?.gatewayActive.subtract(1, ordering: .relaxed)
+                gauges?.writing.subtract(1, ordering: .relaxed)
             }
             try sync.addHandler(relay)
-            shared.sessions.add(channel)
+            shared.sessions.track(channel)
         }
     }
 }

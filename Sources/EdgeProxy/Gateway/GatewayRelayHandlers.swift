@@ -1,3 +1,4 @@
+import EdgeMetrics
 import NIOCore
 import NIOWebSocket
 
@@ -22,8 +23,13 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     /// The upstream's close frame as written to the client.
     private var relayedClose: EventLoopFuture<Void>?
 
+    /// This loop's metrics shard, and the close code the client last got (1006: none, the TCP just ended).
+    private let metrics: MetricsShard?
+    private var closeCode: UInt16 = 1006
+
     init(limits: GatewayRelayStateMachine.Limits, upstream: GatewayUpstreamRelay,
-         clock: @escaping @Sendable () -> Int64, onClose: @escaping () -> Void) {
+         clock: @escaping @Sendable () -> Int64, metrics: MetricsShard? = nil, onClose: @escaping () -> Void) {
+        self.metrics = metrics
         self.machine = GatewayRelayStateMachine(limits: limits, now: clock())
         self.upstream = upstream
         self.clock = clock
@@ -44,6 +50,14 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         let frame = unwrapInboundIn(data)
         switch machine.clientFrame(opcode: frame.opcode, fin: frame.fin, length: frame.length, now: clock()) {
         case .forward:
+            switch frame.opcode {
+            case .text, .binary: metrics?.gatewayMessage(fromClient: true)
+            case .ping: metrics?.gatewayPingRelayed()
+            case .connectionClose:
+                var data = frame.unmaskedData
+                closeCode = data.readInteger(as: UInt16.self) ?? 1005
+            default: break
+            }
             // Client frames arrive masked; the encoder masks `data` with `maskKey` again on the way up.
             var outbound = frame
             outbound.data = frame.unmaskedData
@@ -99,9 +113,16 @@ final class GatewayClientRelay: ChannelDuplexHandler {
 
     func sendToClient(_ frame: WebSocketFrame) {
         guard let context, !closed else { return }
-        if frame.opcode == .connectionClose {
+        switch frame.opcode {
+        case .connectionClose:
+            var data = frame.unmaskedData
+            closeCode = data.readInteger(as: UInt16.self) ?? 1005
             relayedClose = context.writeAndFlush(wrapOutboundOut(frame))
             return
+        case .text, .binary:
+            metrics?.gatewayMessage(fromClient: false)
+        default:
+            break
         }
         context.write(wrapOutboundOut(frame), promise: nil)
         if !context.channel.isWritable { upstream.holdReads(true) }
@@ -146,6 +167,8 @@ final class GatewayClientRelay: ChannelDuplexHandler {
 
     private func sendCloseAndClose(_ reason: GatewayRelayStateMachine.CloseReason) {
         guard let context, !closed else { return }
+        closeCode = reason.code
+        if reason == .sessionTimedOut { metrics?.gatewayPingTimeout() }
         let frame = WebSocketFrame.close(code: reason.code, reason: reason.text, allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
@@ -155,6 +178,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     private func finish() {
         guard !closed else { return }
         closed = true
+        metrics?.gatewayClosed(code: closeCode)
         pingTimer?.cancel()
         pingTimer = nil
         onClose()

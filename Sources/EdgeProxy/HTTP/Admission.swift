@@ -1,4 +1,5 @@
 import EdgeCore
+import NIOCore
 import NIOHTTP1
 
 /// The proxy's decision on a request head before anything is sent upstream.
@@ -26,8 +27,16 @@ struct Admission {
     var rateLimited: Bool { rejection?.status == .tooManyRequests }
 }
 
+/// An admission decided at once (the in-memory store) or later (a shared store's round trip).
+enum AdmissionResult {
+    case now(Admission)
+    /// Completes on the event loop it was asked on.
+    case later(EventLoopFuture<Admission>)
+}
+
 /// Decides on request heads: given the head and the socket peer, relay or answer locally.
 /// Built from the rate limiter in production, from a closure in tests.
 protocol RequestAdmitter: Sendable {
-    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64) -> Admission
+    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop)
+        -> AdmissionResult
 }

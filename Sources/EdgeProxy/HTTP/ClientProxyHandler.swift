@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import NIOHTTP1
 
@@ -12,7 +13,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let shared: ProxyConnectionContext
+    /// The context in force for the current request, refreshed from `contexts` at each head.
+    private var shared: ProxyConnectionContext
+    private let contexts: ContextSwitch<ProxyConnectionContext>.Box
     private var machine = ExchangeStateMachine()
     private var context: ChannelHandlerContext?
     private var pool: UpstreamPool?
@@ -30,6 +33,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var upstreamKeepAlive = true
     private var closeClientAfterResponse = false
     private var responseInProgress = false
+    /// The proxy is shutting down: no further request on this connection.
+    private var draining = false
+    /// A shared store is deciding on the current head; parts decoded meanwhile wait here.
+    private var admitting = false
+    private var heldWhileAdmitting: [HTTPServerRequestPart] = []
 
     // Backpressure and timers.
     private var clientReadsHeld = false
@@ -38,11 +46,20 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var lastUpstreamActivity = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
 
+    // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
     private let headerTimeout: HeaderTimeoutHandler?
+    private let phase: ConnectionPhase?
+    private var metrics: MetricsShard?
+    private var record = ExchangeRecord()
 
-    init(shared: ProxyConnectionContext, headerTimeout: HeaderTimeoutHandler? = nil) {
-        self.shared = shared
+    init(
+        contexts: ContextSwitch<ProxyConnectionContext>.Box, headerTimeout: HeaderTimeoutHandler? = nil,
+        phase: ConnectionPhase? = nil
+    ) {
+        self.contexts = contexts
+        self.shared = contexts.current
         self.headerTimeout = headerTimeout
+        self.phase = phase
     }
 
     // MARK: channel lifecycle
@@ -50,6 +67,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.pool = shared.pools.pool(for: context.eventLoop)
+        self.metrics = shared.telemetry?.shards.value(for: context.eventLoop)
         if context.channel.isActive { connectionBecameActive(context: context) }
     }
 
@@ -71,6 +89,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelTimers()
+        // The client left mid-exchange: nginx's 499 "client closed request".
+        if record.isPending {
+            record.recordUpstream(.broken, shard: metrics, at: .now())
+            record.finish(status: 499, admission: admission, shard: metrics, at: .now())
+        }
         run(machine.clientClosed())
         context.fireChannelInactive()
     }
@@ -78,11 +101,17 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // MARK: client → proxy
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if admitting {
+            heldWhileAdmitting.append(part)
+            return
+        }
+        switch part {
         case .head(let head):
             receiveHead(head, context: context)
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
+            record.bytesIn = bodyBytes
             if bodyBytes > shared.limits.maxBodySize {
                 run(machine.requestBodyTooLarge())
                 return
@@ -100,45 +129,77 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        if contexts.current !== shared {
+            // A reload happened: this request follows the new rules and upstreams.
+            shared = contexts.current
+            pool = shared.pools.pool(for: context.eventLoop)
+        }
         headerTimeout?.headReceived()
+        phase?.enter(.writing)
+        shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
+        record.begin(method: head.method, at: .now())
         idleTimer?.cancel()
         idleTimer = nil
         requestHead = head
         bodyBytes = 0
         retriedStaleConnection = false
-        closeClientAfterResponse = false
+        closeClientAfterResponse = draining
         requestID = head.headers.first(name: "x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 200 ? nil : $0 }
             ?? requestIDs.next()
 
         var declaredLength: Int? = nil
         var refusal: LocalResponse? = nil
-        var closeAfterRefusal = false
         switch RequestHeadValidator.validate(head) {
         case .success(let length):
             declaredLength = length
         case .failure:
             refusal = .badRequest
-            closeAfterRefusal = true
         }
         if refusal == nil, head.uri.utf8.count > shared.limits.maxHeaderSize {
             refusal = .uriTooLong
-            closeAfterRefusal = true
         }
-
         admission = Admission.relay()
-        if refusal == nil {
-            admission = shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: shared.clock())
-            if let rejection = admission.rejection {
-                refusal = rejection
-            } else if let length = declaredLength, length > shared.limits.maxBodySize {
-                refusal = .bodyTooLarge
-                closeAfterRefusal = true
+        if let refusal {
+            proceed(with: head, refusal: refusal, closeAfterRefusal: true, context: context)
+            return
+        }
+        switch shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: shared.clock(), on: context.eventLoop) {
+        case .now(let decided):
+            admit(head, decided, declaredLength: declaredLength, context: context)
+        case .later(let future):
+            // A shared store (Redis) is deciding: hold the client and keep whatever was already decoded.
+            admitting = true
+            clientReadsHeld = true
+            future.assumeIsolated().whenComplete { result in
+                self.admitting = false
+                guard self.context != nil else { return }
+                let decided = (try? result.get()) ?? Admission(rejection: .storeUnavailable, responseHeaders: [],
+                                                               routeName: "default")
+                self.admit(head, decided, declaredLength: declaredLength, context: context)
+                let held = self.heldWhileAdmitting
+                self.heldWhileAdmitting = []
+                for part in held { self.channelRead(context: context, data: NIOAny(part)) }
+                if self.machine.isIdle || !self.machine.shouldPauseClientReads { self.releaseClientReads() }
             }
         }
-        let action = machine.requestHead(
-            keepAlive: head.isKeepAlive, localResponse: refusal, closeAfterLocal: closeAfterRefusal
-        )
-        run(action)
+    }
+
+    /// Continues a request head once the limiter has decided.
+    private func admit(_ head: HTTPRequestHead, _ decided: Admission, declaredLength: Int?, context: ChannelHandlerContext) {
+        admission = decided
+        if let rejection = decided.rejection {
+            proceed(with: head, refusal: rejection, closeAfterRefusal: false, context: context)
+        } else if let length = declaredLength, length > shared.limits.maxBodySize {
+            proceed(with: head, refusal: .bodyTooLarge, closeAfterRefusal: true, context: context)
+        } else {
+            proceed(with: head, refusal: nil, closeAfterRefusal: false, context: context)
+        }
+    }
+
+    private func proceed(
+        with head: HTTPRequestHead, refusal: LocalResponse?, closeAfterRefusal: Bool, context: ChannelHandlerContext
+    ) {
+        run(machine.requestHead(keepAlive: head.isKeepAlive, localResponse: refusal, closeAfterLocal: closeAfterRefusal))
         if refusal == nil, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             let interim = HTTPResponseHead(version: head.version, status: .continue)
             context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
@@ -191,6 +252,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 extra: admission.responseHeaders, requestID: requestID
             )
             responseInProgress = true
+            record.status = Int(head.status.code)
             context.write(wrapOutboundOut(.head(response)), promise: nil)
         case .body(let buffer):
             let action = machine.responseBody()
@@ -198,6 +260,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 run(action)
                 return
             }
+            record.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             if !context.channel.isWritable { upstream?.handler.holdReads(true) }
         case .end:
@@ -226,6 +289,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             pool.connectFresh(server: closed.serverIndex) { self.attach($0) }
             return
         }
+        record.recordUpstream(.broken, shard: metrics, at: .now())
         run(machine.upstreamFailed())
     }
 
@@ -253,6 +317,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             }
             if end { upstream.channel.write(HTTPClientRequestPart.end(nil), promise: nil) }
             upstream.channel.flush()
+            record.upstream = upstream.serverIndex
+            record.upstreamSentAt = .now()
             armReadTimer()
             if upstream.channel.isWritable { releaseClientReads() }
         case .forwardBody(let buffer):
@@ -266,6 +332,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .finishResponse(let reuse, let closeClient):
             let closing = closeClient || closeClientAfterResponse
             responseInProgress = false
+            let now = NIODeadline.now()
+            record.recordUpstream(nil, shard: metrics, at: now)
+            record.finish(status: record.status, admission: admission, shard: metrics, at: now)
             readTimer?.cancel()
             readTimer = nil
             if let connection = upstream {
@@ -280,6 +349,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 becomeIdle()
             }
         case .abortClient:
+            record.finish(status: record.status == 0 ? 502 : record.status, admission: admission, shard: metrics,
+                          at: .now())
             discardUpstream()
             responseInProgress = false
             context.close(promise: nil)
@@ -327,6 +398,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     private func becomeIdle() {
+        phase?.enter(.waiting)
+        if draining {
+            context?.close(promise: nil)
+            return
+        }
         requestHead = nil
         headerTimeout?.awaitNextHead()
         releaseClientReads()
@@ -343,7 +419,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         for (name, value) in admission.responseHeaders { headers.add(name: name, value: value) }
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         if !requestID.isEmpty { headers.add(name: "X-Request-ID", value: requestID) }
-        let keepAlive = !close && (requestHead?.isKeepAlive ?? false)
+        record.bytesOut = response.body.utf8.count
+        record.finish(status: Int(response.status.code), admission: admission, shard: metrics, at: .now())
+        let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
                       promise: nil)
@@ -352,7 +430,24 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if close {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            written.assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
+        }
+    }
+
+    // MARK: drain
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is DrainRequested else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        draining = true
+        if machine.isIdle {
+            context.close(promise: nil)
+        } else {
+            // Finish the exchange under way, tell the client (`Connection: close` if the head is still to
+            // come), then close.
+            closeClientAfterResponse = true
         }
     }
 
@@ -387,6 +482,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             let quiet = NIODeadline.now() - self.lastUpstreamActivity
             if quiet >= self.shared.readTimeout {
                 self.readTimer = nil
+                self.record.recordUpstream(.timeout, shard: self.metrics, at: .now())
                 self.run(self.machine.readTimedOut())
             } else {
                 self.scheduleReadCheck(after: self.shared.readTimeout - quiet)

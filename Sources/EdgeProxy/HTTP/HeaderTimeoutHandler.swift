@@ -13,9 +13,11 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler {
     private var awaitingHead = true
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
+    private let phase: ConnectionPhase?
 
-    init(timeout: TimeAmount) {
+    init(timeout: TimeAmount, phase: ConnectionPhase? = nil) {
         self.timeout = timeout
+        self.phase = phase
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -28,6 +30,7 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if awaitingHead, timer == nil {
             timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.expire() }
+            phase?.enter(.reading)
         }
         context.fireChannelRead(data)
     }
@@ -57,7 +60,7 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler {
         let head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
             + "Connection: close\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + body)))
-            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            .assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
     }
 }
 
@@ -81,8 +84,13 @@ final class ConnectionRefusalHandler: ChannelInboundHandler {
         let head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(response.body.utf8.count)\r\nConnection: close\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + response.body)))
-            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            .assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
     }
 
+    /// Input is discarded; the client closing its side ends the linger.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { context.close(promise: nil) }
+    }
 }

@@ -24,6 +24,8 @@ struct LocalResponse {
     static let badGateway = error(.badGateway, "The upstream server refused the connection or broke it.")
     static let gatewayTimeout = error(.gatewayTimeout, "The upstream server did not answer in time.")
     static let noUpstream = error(.serviceUnavailable, "No upstream server is available.")
+    /// `rate_limits.on_store_failure: deny` while the shared store (Redis) is unreachable.
+    static let storeUnavailable = error(.serviceUnavailable, "rate limit store unavailable")
 }
 
 /// Minimal JSON string escaping for the proxy's own messages (no Foundation on the hot path).

@@ -9,19 +9,20 @@ import NIOPosix
 final class RESTListener: Sendable {
     let address: HostPort
     private let group: any EventLoopGroup
-    private let shared: ProxyConnectionContext
+    private let contexts: ContextSwitch<ProxyConnectionContext>
     private let logger: Logger
 
-    init(address: HostPort, group: any EventLoopGroup, shared: ProxyConnectionContext, logger: Logger) {
+    init(address: HostPort, group: any EventLoopGroup, contexts: ContextSwitch<ProxyConnectionContext>, logger: Logger) {
         self.address = address
         self.group = group
-        self.shared = shared
+        self.contexts = contexts
         self.logger = logger
     }
 
     /// Binds and returns the listening channel (its `localAddress` has the real port when 0 was asked).
     func bind() async throws -> any Channel {
-        let shared = self.shared
+        let contexts = self.contexts
+        let shared = contexts.current
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = shared.limits.maxHeaderSize
         limits.maxHeaderFieldSize = shared.limits.maxHeaderSize
@@ -34,7 +35,11 @@ final class RESTListener: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let box = contexts.box(for: channel.eventLoop)
+                    let shared = box.current
                     let sync = channel.pipeline.syncOperations
+                    let gauges = shared.telemetry?.gauges
+                    gauges?.accepted.add(1, ordering: .relaxed)
                     if let peer = channel.remoteAddress?.ipAddress {
                         if let refusal = shared.connections.acquire(peer) {
                             try sync.addHandler(ConnectionRefusalHandler(refusal))
@@ -42,7 +47,19 @@ final class RESTListener: Sendable {
                         }
                         channel.closeFuture.whenComplete { _ in shared.connections.release(peer) }
                     }
-                    let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout)
+                    shared.channels.track(channel)
+                    let phase = gauges.map(ConnectionPhase.init)
+                    if let gauges {
+                        gauges.handled.add(1, ordering: .relaxed)
+                        gauges.active.add(1, ordering: .relaxed)
+                        phase?.enter(.waiting)
+                        let bound = NIOLoopBound(phase, eventLoop: channel.eventLoop)
+                        channel.closeFuture.whenComplete { _ in
+                            gauges.active.subtract(1, ordering: .relaxed)
+                            bound.value?.enter(.none)
+                        }
+                    }
+                    let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout, phase: phase)
                     try sync.addHandler(headerTimeout)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
@@ -52,7 +69,7 @@ final class RESTListener: Sendable {
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try sync.addHandler(ClientProxyHandler(shared: shared, headerTimeout: headerTimeout))
+                    try sync.addHandler(ClientProxyHandler(contexts: box, headerTimeout: headerTimeout, phase: phase))
                 }
             }
             .bind(host: address.host, port: address.port)

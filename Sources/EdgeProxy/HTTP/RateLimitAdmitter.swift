@@ -1,18 +1,32 @@
 import EdgeCore
+import EdgeRedis
+import NIOCore
 import NIOHTTP1
 
 /// Admits requests through the rate limiter: resolves the client IP (trusted proxies and
-/// `X-Forwarded-For`), matches the route, and turns the decision into headers or a 429.
+/// `X-Forwarded-For`), matches the route, and turns the decision into headers or a 429. With a shared
+/// store (`rate_limits.store: redis://…`) the decision is one round trip, completed on the client's loop.
 struct RateLimitAdmitter: RequestAdmitter {
     let limiter: RateLimiter
     let resolver: ClientAddressResolver
+    var fleet: FailoverRateLimitStore? = nil
 
-    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64) -> Admission {
+    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop)
+        -> AdmissionResult
+    {
         let forwarded = head.headers[canonicalForm: "x-forwarded-for"]
         let client = resolver.resolve(peer: peer, forwardedFor: forwarded)
         let path = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { head.uri[..<$0] } ?? head.uri[...]
         let route = limiter.match(method: head.method.rawValue, path: path)
-        let decision = limiter.check(client: client, route: route, now: nowNanoseconds)
+        guard let fleet else {
+            return .now(Self.admission(limiter.check(client: client, route: route, now: nowNanoseconds), route: route))
+        }
+        let plan = limiter.plan(client: client, route: route, now: nowNanoseconds)
+        return .later(fleet.decide(plan, on: eventLoop).map { Self.admission($0, route: route) })
+    }
+
+    private static func admission(_ decision: RateLimitDecision, route: RouteMatch) -> Admission {
+        let client = decision.client
         let fields = RateLimitHeaders.fields(decision).map { ($0.name, $0.value) }
         var admission = Admission(rejection: nil, responseHeaders: fields, routeName: route.name)
         admission.routeIndex = route.index

@@ -10,21 +10,28 @@ final class ConnectionLimiter: Sendable {
         case total
     }
 
-    let maxPerIP: Int
-    let maxTotal: Int
-    private let state = Mutex<(counts: [IPAddress: Int], total: Int)>(([:], 0))
+    private let state: Mutex<(counts: [IPAddress: Int], total: Int, maxPerIP: Int, maxTotal: Int)>
 
     init(maxPerIP: Int, maxTotal: Int = .max) {
-        self.maxPerIP = maxPerIP
-        self.maxTotal = maxTotal
+        state = Mutex(([:], 0, maxPerIP, maxTotal))
+    }
+
+    var maxPerIP: Int { state.withLock { $0.maxPerIP } }
+
+    /// New caps after a reload; open connections stay counted (and are never cut).
+    func setLimits(maxPerIP: Int, maxTotal: Int = .max) {
+        state.withLock { state in
+            state.maxPerIP = maxPerIP
+            state.maxTotal = maxTotal
+        }
     }
 
     /// Takes a slot for `client`, or says which cap is full.
     func acquire(_ client: IPAddress) -> Refusal? {
         state.withLock { state in
-            guard state.total < maxTotal else { return .total }
+            guard state.total < state.maxTotal else { return .total }
             let current = state.counts[client, default: 0]
-            guard current < maxPerIP else { return .perIP }
+            guard current < state.maxPerIP else { return .perIP }
             state.counts[client] = current + 1
             state.total += 1
             return nil

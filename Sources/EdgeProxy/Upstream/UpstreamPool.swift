@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -25,9 +26,12 @@ final class UpstreamPool: @unchecked Sendable {
     private let maxIdlePerServer: Int
     private var idle: [[UpstreamConnection]]
     private var nextServer = 0
+    /// This loop's metrics shard: connect failures are recorded here, per server.
+    let metrics: MetricsShard?
 
     init(eventLoop: any EventLoop, servers: [UpstreamURL], connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-         maxIdlePerServer: Int) {
+         maxIdlePerServer: Int, metrics: MetricsShard? = nil) {
+        self.metrics = metrics
         self.eventLoop = eventLoop
         self.servers = servers
         self.connectTimeout = connectTimeout
@@ -56,12 +60,15 @@ final class UpstreamPool: @unchecked Sendable {
         connect(startingAt: server, attempt: servers.count - 1, timedOut: false, completion)
     }
 
+    /// A reload replaced this pool: connections still in use are closed when given back.
+    private var retired = false
+
     /// Gives a connection back after a complete exchange; it is kept for reuse or closed.
     func release(_ connection: UpstreamConnection) {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
         connection.handler.holdReads(false)
-        guard connection.isActive, idle[connection.serverIndex].count < maxIdlePerServer else {
+        guard !retired, connection.isActive, idle[connection.serverIndex].count < maxIdlePerServer else {
             connection.channel.close(promise: nil)
             return
         }
@@ -72,6 +79,12 @@ final class UpstreamPool: @unchecked Sendable {
         connection.idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak connection] in
             connection?.channel.close(promise: nil)
         }
+    }
+
+    /// Closes idle connections now and the busy ones as they come back (a reload replaced the pool).
+    func retire() {
+        retired = true
+        closeIdle()
     }
 
     /// Closes every idle connection (shutdown, or the server list changed).
@@ -124,7 +137,11 @@ final class UpstreamPool: @unchecked Sendable {
                 }
             case .failure(let error):
                 var didTimeOut = timedOut
-                if case ChannelError.connectTimeout = error { didTimeOut = true }
+                var thisTimedOut = false
+                if case ChannelError.connectTimeout = error { thisTimedOut = true }
+                didTimeOut = didTimeOut || thisTimedOut
+                self.metrics?.recordUpstream(server: index, latencyNanos: 0,
+                                             failure: thisTimedOut ? .timeout : .connectFailed)
                 if attempt + 1 < self.servers.count {
                     self.connect(startingAt: first, attempt: attempt + 1, timedOut: didTimeOut, completion)
                 } else {
@@ -135,35 +152,34 @@ final class UpstreamPool: @unchecked Sendable {
     }
 }
 
-/// One `UpstreamPool` per event loop of the group, built once; looked up by the client channel's loop.
-final class UpstreamPoolGroup: @unchecked Sendable {
-    // @unchecked: the dictionary is immutable after init, and each pool is only used on its own loop.
-    private let pools: [ObjectIdentifier: UpstreamPool]
+/// One `UpstreamPool` per event loop of the group; looked up by the client channel's loop.
+final class UpstreamPoolGroup: Sendable {
+    private let pools: EventLoopLocal<UpstreamPool>
 
-    init(group: any EventLoopGroup, servers: [UpstreamURL], proxy: EdgeConfig.Proxy) {
-        var pools: [ObjectIdentifier: UpstreamPool] = [:]
-        for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = UpstreamPool(
+    init(group: any EventLoopGroup, servers: [UpstreamURL], proxy: EdgeConfig.Proxy,
+         shards: EventLoopLocal<MetricsShard>? = nil) {
+        pools = EventLoopLocal(group: group) { loop in
+            UpstreamPool(
                 eventLoop: loop, servers: servers,
                 connectTimeout: .nanoseconds(proxy.connectTimeout.nanoseconds),
                 idleTimeout: .seconds(30),
-                maxIdlePerServer: proxy.maxIdleUpstreamConnections
+                maxIdlePerServer: proxy.maxIdleUpstreamConnections,
+                metrics: shards?.value(for: loop)
             )
         }
-        self.pools = pools
     }
 
     func pool(for loop: any EventLoop) -> UpstreamPool {
-        guard let pool = pools[ObjectIdentifier(loop)] else {
-            preconditionFailure("event loop \(loop) is not part of the proxy's group")
-        }
-        return pool
+        pools.value(for: loop)
     }
 
     /// Closes idle upstream connections on every loop.
-    func closeIdle() {
-        for pool in pools.values {
-            pool.eventLoop.execute { pool.closeIdle() }
-        }
+    func closeIdle() async {
+        _ = await pools.collect { $0.closeIdle() }
+    }
+
+    /// Replaced by a reload: idle connections close now, busy ones when their exchange ends.
+    func retire() async {
+        _ = await pools.collect { $0.retire() }
     }
 }

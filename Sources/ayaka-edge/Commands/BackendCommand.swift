@@ -18,8 +18,7 @@ struct BackendCommand: AsyncParsableCommand {
         let (config, _) = try ConfigReport.loadOrExit(options.config)
         let backend = try AyakaBackendService(configuration: BackendConfiguration(config), logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: backend)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
+            services: [.init(service: backend)], logger: logger))
+        try await ProcessSignals.run(group, logger: logger)
     }
 }

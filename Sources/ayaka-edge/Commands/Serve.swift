@@ -1,6 +1,7 @@
 import ArgumentParser
 import AyakaBackend
 import EdgeCore
+import EdgeMetrics
 import EdgeProxy
 import Logging
 import ServiceLifecycle
@@ -23,7 +24,24 @@ struct Serve: AsyncParsableCommand {
         let (config, source) = try ConfigReport.loadOrExit(options.config)
         logger.info("configuration loaded", metadata: ["source": "\(source)"])
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Shutdown runs in reverse order: the proxy drains first, then the backend, the admin server, and last
+        // the flusher, whose final flush sees every request of the drain.
+        let proxyConfig = config.withEmbeddedBackendUpstreams
+        let telemetry = ProxyTelemetry(config: proxyConfig, version: EdgeVersion.current,
+                                       logger: Logger(label: "ayaka-edge.metrics"))
+        let proxy = EdgeProxyService(config: proxyConfig, logger: logger, telemetry: telemetry)
+        let reload = ConfigReload(path: options.config, proxy: proxy, state: telemetry.configState, logger: logger)
+        let adminAPI = AdminAPI(token: config.admin.token) { await reload.run() }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: MetricsFlusher(
+                pipeline: telemetry.pipeline, interval: config.metrics.flushInterval.duration,
+                drain: { await telemetry.drainShards(now: $0) }
+            )),
+            .init(service: AdminServer(
+                address: config.listen.admin, source: telemetry.statusSource(version: EdgeVersion.current),
+                logger: Logger(label: "ayaka-edge.admin"), extraRoutes: { adminAPI.register(on: $0) }
+            )),
+        ]
         if config.upstreams.usesEmbeddedBackend {
             logger.info("no upstream configured: starting the embedded reference backend", metadata: [
                 "rest": "\(config.backend.listenREST)", "gateway": "\(config.backend.listenGateway)",
@@ -33,10 +51,9 @@ struct Serve: AsyncParsableCommand {
             )
             services.append(.init(service: backend))
         }
-        services.append(.init(service: EdgeProxyService(config: config.withEmbeddedBackendUpstreams, logger: logger)))
+        services.append(.init(service: proxy))
         let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
-        try await group.run()
+            services: services, logger: logger))
+        try await ProcessSignals.run(group, logger: logger) { _ = await reload.run() }
     }
 }

@@ -16,8 +16,9 @@ struct GatewayHarness {
         config.upstreams.gateway = upstreamPorts.map { UpstreamURL(scheme: .ws, host: "127.0.0.1", port: $0) }
         configure(&config)
         let shared = GatewayContext(config: config)
+        let group = MultiThreadedEventLoopGroup.singleton
         let listener = GatewayListener(
-            address: config.listen.gateway, group: MultiThreadedEventLoopGroup.singleton, shared: shared,
+            address: config.listen.gateway, group: group, contexts: ContextSwitch(group: group, initial: shared),
             headerLimit: config.proxy.maxHeaderSize
         )
         return GatewayHarness(channel: try await listener.bind(), shared: shared)

@@ -10,8 +10,10 @@ import NIOPosix
 struct ClosureAdmitter: RequestAdmitter {
     let decide: @Sendable (HTTPRequestHead, IPAddress) -> Admission
 
-    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64) -> Admission {
-        decide(head, peer)
+    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop)
+        -> AdmissionResult
+    {
+        .now(decide(head, peer))
     }
 
     static let relayAll = ClosureAdmitter { _, _ in .relay() }
@@ -20,6 +22,7 @@ struct ClosureAdmitter: RequestAdmitter {
 /// A REST listener on a loopback port in front of the given upstream ports.
 struct ProxyHarness {
     let channel: any Channel
+    let shared: ProxyConnectionContext
     var port: Int { channel.localAddress!.port! }
 
     static func start(
@@ -36,10 +39,16 @@ struct ProxyHarness {
             admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted, clock: clock
         )
         let listener = RESTListener(
-            address: HostPort(host: host, port: 0), group: group, shared: shared,
+            address: HostPort(host: host, port: 0), group: group, contexts: ContextSwitch(group: group, initial: shared),
             logger: Logger(label: "test")
         )
-        return ProxyHarness(channel: try await listener.bind())
+        return ProxyHarness(channel: try await listener.bind(), shared: shared)
+    }
+
+    /// Waits until the listener has counted `count` open client connections (accepts are initialized on
+    /// several event loops, so a client's connect can return before its connection is counted).
+    func waitForOpenConnections(_ count: Int) async throws {
+        for _ in 0..<500 where shared.connections.total != count { try await Task.sleep(for: .milliseconds(5)) }
     }
 
     func stop() async {

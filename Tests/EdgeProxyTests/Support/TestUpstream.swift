@@ -16,6 +16,8 @@ final class TestUpstream: Sendable {
         case large(total: Int)
         /// Answers with this status and body.
         case fixed(status: HTTPResponseStatus, body: String)
+        /// Echoes after a delay (a slow upstream).
+        case delayed(TimeAmount)
     }
 
     struct Received: Sendable {
@@ -102,6 +104,11 @@ final class UpstreamBehaviorHandler: ChannelInboundHandler {
             write(context: context, status: status, body: body)
         case .silent:
             break
+        case .delayed(let delay):
+            let body = "{\"method\":\"\(head.method.rawValue)\",\"delayed\":true}"
+            context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+                self.write(context: context, status: .ok, body: body)
+            }
         case .closeMidBody(let length, let sent):
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: String(length))

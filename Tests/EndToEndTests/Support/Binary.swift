@@ -12,8 +12,24 @@ enum Binary {
         var stderr: String
     }
 
-    /// Runs to completion with `arguments` in `directory`; extra environment variables are added.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs to completion with `arguments` in `directory`; extra environment variables are added. The blocking
+    /// pipe reads happen on a Dispatch queue: blocking one of the (two, on this machine) cooperative threads
+    /// would stall every other test.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:])
+        async throws -> Result
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result<Binary.Result, any Error> {
+                    try runBlocking(arguments, in: directory, environment: environment)
+                })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], in directory: URL?, environment: [String: String]) throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -26,8 +42,17 @@ enum Binary {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return Binary.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                             stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Reads all of a pipe on a Dispatch queue (after the process has exited or is about to).
+    static func readAll(_ pipe: Pipe) async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            }
+        }
     }
 
     static var repositoryRoot: URL {

@@ -1,5 +1,6 @@
 import AyakaBackend
 import EdgeCore
+import EdgeMetrics
 import EdgeProxy
 import Foundation
 import Logging
@@ -12,6 +13,9 @@ struct Deployment: Sendable {
     let proxyREST: Int
     let proxyGateway: Int
     let backendREST: Int
+    let adminPort: Int
+    let telemetry: ProxyTelemetry
+    let metricsDatabase: String
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
@@ -44,10 +48,23 @@ struct Deployment: Sendable {
         config.listen.gateway = HostPort(host: "127.0.0.1", port: 0)
         config.upstreams.rest = [UpstreamURL(scheme: .http, host: "127.0.0.1", port: addresses.restPort)]
         config.upstreams.gateway = [UpstreamURL(scheme: .ws, host: "127.0.0.1", port: addresses.gatewayPort)]
+        config.listen.admin = HostPort(host: "127.0.0.1", port: 0)
+        config.metrics.database = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ayaka-e2e-\(UUID().uuidString)/metrics.sqlite").path
+        config.metrics.flushInterval = .milliseconds(100)
         configure(&config)
+        let telemetry = ProxyTelemetry(config: config, version: "test", logger: logger)
         let proxyReady = AsyncStream<ProxyAddresses>.makeStream()
-        let proxy = EdgeProxyService(config: config, logger: logger) { proxyReady.continuation.yield($0) }
-        let group = ServiceGroup(services: [proxy], logger: logger)
+        let adminReady = AsyncStream<Int>.makeStream()
+        let proxy = EdgeProxyService(config: config, logger: logger, telemetry: telemetry) {
+            proxyReady.continuation.yield($0)
+        }
+        let flusher = MetricsFlusher(pipeline: telemetry.pipeline, interval: .milliseconds(100)) {
+            await telemetry.drainShards(now: $0)
+        }
+        let admin = AdminServer(address: config.listen.admin, source: telemetry.statusSource(version: "test"),
+                                logger: logger) { adminReady.continuation.yield($0) }
+        let group = ServiceGroup(services: [flusher, admin, proxy], logger: logger)
         let task = Task {
             try await withTaskCancellationHandler {
                 try await group.run()
@@ -57,8 +74,11 @@ struct Deployment: Sendable {
         }
         var proxyIterator = proxyReady.stream.makeAsyncIterator()
         guard let ports = await proxyIterator.next() else { throw DeploymentError.proxyDidNotStart }
+        var adminIterator = adminReady.stream.makeAsyncIterator()
+        guard let adminPort = await adminIterator.next() else { throw DeploymentError.proxyDidNotStart }
         _ = backendGroup
         return Deployment(proxyREST: ports.restPort, proxyGateway: ports.gatewayPort, backendREST: addresses.restPort,
+                          adminPort: adminPort, telemetry: telemetry, metricsDatabase: config.metrics.database,
                           group: group, task: task)
     }
 

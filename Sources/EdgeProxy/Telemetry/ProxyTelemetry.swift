@@ -1,0 +1,40 @@
+import EdgeCore
+import EdgeMetrics
+import Logging
+import NIOCore
+import NIOPosix
+
+/// What the proxy records and what reads it: one metrics shard per event loop (written without locks by
+/// the connections of that loop), the live connection gauges (atomics), and the pipeline that merges the
+/// shards into SQLite, Prometheus and the `/status` totals.
+///
+/// The executable builds one and hands it to `EdgeProxyService` (which records), a `MetricsFlusher` (which
+/// calls `drainShards`) and the `AdminServer` (which reads `statusSource`).
+public final class ProxyTelemetry: Sendable {
+    public let gauges = ConnectionGauges()
+    public let pipeline: MetricsPipeline
+    public let configState: ConfigState
+    public let startedAt: Int64
+    let shards: EventLoopLocal<MetricsShard>
+
+    public init(config: EdgeConfig, version: String, logger: Logger,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        let labels = MetricsLabels(config: config)
+        shards = EventLoopLocal(group: group) { _ in MetricsShard(labels: labels) }
+        pipeline = MetricsPipeline(labels: labels, config: config.metrics, version: version, logger: logger)
+        startedAt = MetricsClocks.wall()
+        configState = ConfigState(generation: 1, loadedAt: startedAt)
+    }
+
+    /// Drains every shard on its own event loop and merges the results.
+    public func drainShards(now: Int64) async -> MetricsSnapshot {
+        let snapshots = await shards.collect { $0.drain(now: now) }
+        var merged = MetricsSnapshot()
+        for snapshot in snapshots { merged.merge(snapshot) }
+        return merged
+    }
+
+    public func statusSource(version: String) -> StatusSource {
+        StatusSource(gauges: gauges, pipeline: pipeline, config: configState, version: version, startedAt: startedAt)
+    }
+}
