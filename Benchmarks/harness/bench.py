@@ -263,6 +263,7 @@ class Bench:
             # nginx: a leaky bucket; `burst` absorbs the requests that arrive within the same millisecond
             GLOBAL_RATE=HIGH_LIMIT, ROUTE_RATE=route_limit,
             GLOBAL_BURST=100000, ROUTE_BURST=100000 if route_limit == HIGH_LIMIT else route_limit,
+            METRICS_ENABLED="false" if self.args.metrics_off else "true",
             WS_CONN_PER_IP=60000,  # per client IP: far above the N connections of scenario 6
             TRUSTED_PROXIES="[127.0.0.0/8]" if xff else "[]",
             REAL_IP=("    set_real_ip_from 127.0.0.0/8;\n    real_ip_header X-Forwarded-For;\n"
@@ -522,7 +523,8 @@ class Bench:
         a = self.args
         buf = io.StringIO()
         w = buf.write
-        w(f"upstream: {a.upstream}; {a.rounds} round(s) x {a.duration} s per contender, alternating; "
+        w(f"upstream: {a.upstream}; {'ayaka-edge metrics off; ' if getattr(a, 'metrics_off', False) else ''}"
+          f"{a.rounds} round(s) x {a.duration} s per contender, alternating; "
           f"wrk -t2; median of rounds; load average during runs "
           f"{min(self.loadavg or [0]):.1f}-{max(self.loadavg or [0]):.1f}\n\n")
         w("| scenario | contender | req/s (median) | spread | p50 ms | p99 ms | CPU µs/req | non-2xx | status | "
@@ -569,7 +571,7 @@ class Bench:
         a = self.args
         doc = dict(
             generated_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            options=dict(upstream=a.upstream, rounds=a.rounds, duration_s=a.duration, warmup_s=a.warmup,
+            options=dict(upstream=a.upstream, metrics_off=a.metrics_off, rounds=a.rounds, duration_s=a.duration, warmup_s=a.warmup,
                          quick=a.quick, ws_connections=getattr(self, "ws_n", None), ws_hold_s=a.ws_hold,
                          ws_ping_interval_s=a.ws_ping_interval),
             machine=self.machine(), load_average_during_runs=self.loadavg,
@@ -740,6 +742,8 @@ def main():
     p.add_argument("--ws-connections", type=int)
     p.add_argument("--ws-hold", type=float)
     p.add_argument("--ws-ping-interval", type=float)
+    p.add_argument("--metrics-off", action="store_true",
+                   help="ayaka-edge with metrics.enabled: false (compare with a run with metrics on)")
     p.add_argument("--output", help="results name under Benchmarks/results (default: latest)")
     p.add_argument("--rerender", action="store_true", help="write <output>.md again from <output>.json")
     p.add_argument("--profile", action="store_true",
