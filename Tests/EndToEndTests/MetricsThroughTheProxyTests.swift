@@ -71,5 +71,18 @@ import Testing
         let totals = try #require(json["totals"] as? [String: Any], "\(report.stdout)")
         #expect((totals["requests"] as? NSNumber)?.intValue == 6)
         #expect((totals["rate_limited"] as? NSNumber)?.intValue == 2)
+
+        // `tune` on the same database: a 3/1h fixed-window limit would have rejected exactly what the enforcing
+        // 3/1m rule did (all five requests fell in one aligned hour, barring an hour boundary mid-test).
+        let tune = try await Binary.run([
+            "tune", "--route", "users.create", "--db", deployment.metricsDatabase, "--since", "1h",
+            "--limit", "3/1h", "--format", "json",
+        ])
+        #expect(tune.status == 0, "\(tune.stdout)\(tune.stderr)")
+        let tuned = try #require(try JSONSerialization.jsonObject(with: Data(tune.stdout.utf8)) as? [String: Any])
+        let candidate = try #require((tuned["candidates"] as? [[String: Any]])?.first, "\(tune.stdout)")
+        #expect((candidate["rejected_requests"] as? NSNumber)?.intValue == 2)
+        #expect((candidate["requests"] as? NSNumber)?.intValue == 5)
+        #expect(candidate["exact"] as? Bool == true)
     }
 }

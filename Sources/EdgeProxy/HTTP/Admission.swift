@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import NIOCore
 import NIOHTTP1
 
@@ -37,6 +38,9 @@ enum AdmissionResult {
 /// Decides on request heads: given the head and the socket peer, relay or answer locally.
 /// Built from the rate limiter in production, from a closure in tests.
 protocol RequestAdmitter: Sendable {
-    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop)
-        -> AdmissionResult
+    /// - Parameter windows: this loop's tuning recorder, told of every request that reaches the limiter.
+    func admit(
+        _ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop,
+        windows: WindowRecorder?
+    ) -> AdmissionResult
 }

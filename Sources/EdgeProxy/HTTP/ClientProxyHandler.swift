@@ -50,6 +50,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private let headerTimeout: HeaderTimeoutHandler?
     private let phase: ConnectionPhase?
     private var metrics: MetricsShard?
+    private var windows: WindowRecorder?
     private var record = ExchangeRecord()
 
     init(
@@ -68,6 +69,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         self.context = context
         self.pool = shared.pools.pool(for: context.eventLoop)
         self.metrics = shared.telemetry?.shards.value(for: context.eventLoop)
+        self.windows = shared.telemetry?.windows.value(for: context.eventLoop)
         if context.channel.isActive { connectionBecameActive(context: context) }
     }
 
@@ -163,7 +165,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             proceed(with: head, refusal: refusal, closeAfterRefusal: true, context: context)
             return
         }
-        switch shared.admitter.admit(head, peer: peer ?? .v4(0), nowNanoseconds: shared.clock(), on: context.eventLoop) {
+        switch shared.admitter.admit(
+            head, peer: peer ?? .v4(0), nowNanoseconds: shared.clock(), on: context.eventLoop, windows: windows
+        ) {
         case .now(let decided):
             admit(head, decided, declaredLength: declaredLength, context: context)
         case .later(let future):

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import EdgeRedis
 import NIOCore
 import NIOHTTP1
@@ -11,13 +12,15 @@ struct RateLimitAdmitter: RequestAdmitter {
     let resolver: ClientAddressResolver
     var fleet: FailoverRateLimitStore? = nil
 
-    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop)
-        -> AdmissionResult
-    {
+    func admit(
+        _ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop,
+        windows: WindowRecorder?
+    ) -> AdmissionResult {
         let forwarded = head.headers[canonicalForm: "x-forwarded-for"]
         let client = resolver.resolve(peer: peer, forwardedFor: forwarded)
         let path = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { head.uri[..<$0] } ?? head.uri[...]
         let route = limiter.match(method: head.method.rawValue, path: path)
+        windows?.record(route: route.index, client: client, now: nowNanoseconds)
         guard let fleet else {
             return .now(Self.admission(limiter.check(client: client, route: route, now: nowNanoseconds), route: route))
         }

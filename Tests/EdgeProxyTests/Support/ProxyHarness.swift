@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeMetrics
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -10,9 +11,10 @@ import NIOPosix
 struct ClosureAdmitter: RequestAdmitter {
     let decide: @Sendable (HTTPRequestHead, IPAddress) -> Admission
 
-    func admit(_ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop)
-        -> AdmissionResult
-    {
+    func admit(
+        _ head: HTTPRequestHead, peer: IPAddress, nowNanoseconds: Int64, on eventLoop: any EventLoop,
+        windows: WindowRecorder?
+    ) -> AdmissionResult {
         .now(decide(head, peer))
     }
 

@@ -66,6 +66,7 @@ struct Deployment: Sendable {
                                 logger: logger) { adminReady.continuation.yield($0) }
         let group = ServiceGroup(services: [flusher, admin, proxy], logger: logger)
         let task = Task {
+            defer { backendTask.cancel() }  // the backend stops with the proxy, however the proxy ended
             try await withTaskCancellationHandler {
                 try await group.run()
             } onCancel: {
@@ -82,10 +83,16 @@ struct Deployment: Sendable {
                           group: group, task: task)
     }
 
+    /// Graceful shutdown (the drain and the final metrics flush run), cancelling only if it takes over 10 s.
     func stop() async {
         await group.triggerGracefulShutdown()
-        task.cancel()
+        let task = self.task
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(10))
+            task.cancel()
+        }
         _ = await task.result
+        watchdog.cancel()
     }
 }
 
