@@ -65,7 +65,9 @@ final class RESTListener: Sendable {
                         withPipeliningAssistance: true,
                         withServerUpgrade: nil,
                         withErrorHandling: false,
-                        withOutboundHeaderValidation: true,
+                        // Relayed headers were validated by the parser on the way in, and the proxy's own are
+                        // sanitized (rate-limit rule names): validating them again costs every response.
+                        withOutboundHeaderValidation: false,
                         withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
