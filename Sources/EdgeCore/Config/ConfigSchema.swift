@@ -77,8 +77,15 @@ enum ConfigSchema {
         ("algorithm", .scalar), ("dry_run", .scalar), ("shadows", .list(shadow)),
     ])
 
+    /// `{certificate, key}` of one listener under `listen.tls`.
+    static let tlsFiles: ConfigShape = .mapping([("certificate", .scalar), ("key", .scalar)])
+
     static let root: ConfigShape = .mapping([
-        ("listen", .mapping([("rest", .scalar), ("gateway", .scalar), ("admin", .scalar)])),
+        ("listen", .mapping([
+            ("rest", .scalar), ("gateway", .scalar), ("admin", .scalar),
+            ("proxy_protocol", .mapping([("rest", .scalar), ("gateway", .scalar), ("admin", .scalar)])),
+            ("tls", .mapping([("rest", tlsFiles), ("gateway", tlsFiles), ("admin", tlsFiles)])),
+        ])),
         ("upstreams", .mapping([("rest", .list(.scalar)), ("gateway", .list(.scalar))])),
         ("client_ip", .mapping([("trusted_proxies", .list(.scalar))])),
         ("rate_limits", .mapping([

@@ -5,6 +5,33 @@ extension ConfigValidator {
         update(&config.listen.rest, from: listen, "rest", hostPort)
         update(&config.listen.gateway, from: listen, "gateway", hostPort)
         update(&config.listen.admin, from: listen, "admin", hostPort)
+        if let proxyProtocol = section("proxy_protocol", in: listen) {
+            update(&config.listen.proxyProtocol.rest, from: proxyProtocol, "rest", bool)
+            update(&config.listen.proxyProtocol.gateway, from: proxyProtocol, "gateway", bool)
+            update(&config.listen.proxyProtocol.admin, from: proxyProtocol, "admin", bool)
+        }
+        if let tls = section("tls", in: listen) {
+            update(&config.listen.tls.rest, from: tls, "rest", tlsFiles)
+            update(&config.listen.tls.gateway, from: tls, "gateway", tlsFiles)
+            update(&config.listen.tls.admin, from: tls, "admin", tlsFiles)
+        }
+    }
+
+    /// `{certificate, key}`, both non-empty paths; null (or leaving the key out) serves plaintext.
+    func tlsFiles(_ node: ConfigNode, at path: ConfigKeyPath) -> EdgeConfig.TLSFiles?? {
+        if case .null = node.value { return .some(nil) }
+        guard let files = section(node, at: path) else { return nil }
+        var certificate: String?
+        var key: String?
+        update(&certificate, from: files, "certificate") { node, path in self.nonEmptyText(node, at: path) }
+        update(&key, from: files, "key") { node, path in self.nonEmptyText(node, at: path) }
+        for (name, value) in [("certificate", certificate), ("key", key)] where value == nil {
+            guard files.entries[name] == nil else { continue }  // present but bad: reported already
+            report("needs \(name): a PEM file path (both certificate and key are required to serve TLS)",
+                   at: node.position, path: path / name, value: nil)
+        }
+        guard let certificate, let key else { return nil }
+        return .some(EdgeConfig.TLSFiles(certificate: certificate, key: key))
     }
 
     func readUpstreams(_ root: Section, into config: inout EdgeConfig) {

@@ -30,6 +30,7 @@ final class ConfigValidator {
         readAdmin(root, into: &config)
         checkListenersAreDistinct(config)
         checkAdminIsProtected(config)
+        checkProxyProtocolHasTrustedPeers(config)
         return config
     }
 

@@ -20,7 +20,36 @@ public struct EdgeConfig: Sendable, Equatable {
         public var rest = HostPort(host: "127.0.0.1", port: 8080)
         public var gateway = HostPort(host: "127.0.0.1", port: 8081)
         public var admin = HostPort(host: "127.0.0.1", port: 9090)
+        /// Listeners that read a PROXY protocol v1/v2 header (from `client_ip.trusted_proxies` peers only).
+        public var proxyProtocol = PerListener<Bool>(rest: false, gateway: false, admin: false)
+        /// Listeners that terminate TLS with these PEM files; nil serves plaintext.
+        public var tls = PerListener<TLSFiles?>(rest: nil, gateway: nil, admin: nil)
         public init() {}
+    }
+
+    /// One value for each of the proxy's three listeners (`listen.proxy_protocol`, `listen.tls`).
+    public struct PerListener<Value: Sendable & Equatable>: Sendable, Equatable {
+        public var rest: Value
+        public var gateway: Value
+        public var admin: Value
+
+        public init(rest: Value, gateway: Value, admin: Value) {
+            self.rest = rest
+            self.gateway = gateway
+            self.admin = admin
+        }
+    }
+
+    /// A listener's TLS certificate chain and private key, PEM files (paths as written, relative to the
+    /// working directory). Read when the listener starts and again on every reload.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
     }
 
     public struct Upstreams: Sendable, Equatable {
