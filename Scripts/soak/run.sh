@@ -9,6 +9,7 @@
 # Knobs (environment): SOAK_DURATION (s, 600), SOAK_WARMUP (s, 60), SOAK_REST_CONNECTIONS (16),
 # SOAK_DELAY_MS (per-connection pause between REST requests, 10: bounds the load), SOAK_WS_CONNECTIONS (200),
 # SOAK_USERS (20), SOAK_MAX_GROWTH (percent, 5), SOAK_SKIP_BUILD=1 (reuse .build/release/ayaka-edge),
+# SOAK_BIN (run this binary instead, no build),
 # SOAK_KEEP=1 (keep the work directory). Exit status: 0 when RSS growth < SOAK_MAX_GROWTH and no errors.
 # Everything listens on 127.0.0.1; every process started here is stopped on exit.
 set -euo pipefail
@@ -38,12 +39,12 @@ need python3 "apt-get install python3"
 need curl "apt-get install curl"
 python3 -c 'import websockets' 2>/dev/null || { echo "soak: pip install 'websockets>=12'" >&2; exit 2; }
 
-if [[ -z "${SOAK_SKIP_BUILD:-}" ]]; then
+if [[ -z "${SOAK_SKIP_BUILD:-}" && -z "${SOAK_BIN:-}" ]]; then
     echo "== building release"
     (cd "$ROOT" && swift build -c release --product ayaka-edge) >"$WORK/build.log" 2>&1 \
         || { tail -30 "$WORK/build.log"; exit 1; }
 fi
-BIN="$ROOT/.build/release/ayaka-edge"
+BIN=${SOAK_BIN:-"$ROOT/.build/release/ayaka-edge"}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 REST=$(free_port); GATEWAY=$(free_port); ADMIN=$(free_port); BREST=$(free_port); BGATEWAY=$(free_port)

@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func v1LongestLegalLine() {
-        let longest = "PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n"
+        let longest = "PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n"
         #expect(longest.utf8.count == ProxyProtocolParser.maximumV1Length)
         guard case .header = Self.parse(Self.v1(longest)) else { Issue.record("refused"); return }
     }

@@ -1,3 +1,4 @@
+import EdgeCore
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -73,7 +74,7 @@ final class EchoHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
     let client: String
 
-    init(client: EdgeCore.IPAddress?) { self.client = client.map { "\($0)" } ?? "?" }
+    init(client: IPAddress?) { self.client = client.map { "\($0)" } ?? "?" }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var reply = context.channel.allocator.buffer(string: client + "|")

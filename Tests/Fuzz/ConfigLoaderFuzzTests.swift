@@ -35,27 +35,33 @@ import Testing
     static let keyPaths = ConfigLoader.keyPaths
 
     @Test func mutatedAndRandomYAML() async {
+        let inputs = Fuzz.Tally()
+        let started = ContinuousClock.now
         await propertyCheck(
             count: Fuzz.count,
             input: Gen.int(in: 0...(Self.corpus.count)), Fuzz.mutations, Fuzz.noise,
-            zip(Gen.int(in: 0...(Self.keyPaths.count + 3)), Gen.int(in: 0...(Self.tokens.count - 1)))
-        ) { index, mutations, noise, override in
+            Gen.int(in: 0...(Self.keyPaths.count + 3)), Gen.int(in: 0...(Self.tokens.count - 1))
+        ) { index, mutations, noise, overrideKey, overrideValue in
+            inputs.add()
             let base = index < Self.corpus.count ? Self.corpus[index] : noise
             let yaml = String(decoding: Fuzz.mutate(base, with: mutations, tokens: Self.tokens), as: UTF8.self)
             var environment: [String: String] = [:]
-            if override.0 < Self.keyPaths.count,
-               let name = ConfigLoader.environmentVariable(forKeyPath: Self.keyPaths[override.0]) {
-                environment[name] = String(decoding: Self.tokens[override.1], as: UTF8.self)
-            } else if override.0 == Self.keyPaths.count {
+            if overrideKey < Self.keyPaths.count,
+               let name = ConfigLoader.environmentVariable(forKeyPath: Self.keyPaths[overrideKey]) {
+                environment[name] = String(decoding: Self.tokens[overrideValue], as: UTF8.self)
+            } else if overrideKey == Self.keyPaths.count {
                 environment["AYAKA_EDGE_LISTEN_TSL"] = "x"  // unknown variable
             }
             do {
                 _ = try ConfigLoader.load(yaml: yaml, file: "fuzz.yaml", environment: environment)
-            } catch {
+            } catch let error as ConfigErrors {
                 #expect(!error.problems.isEmpty)
                 for problem in error.problems { #expect(!problem.message.isEmpty) }
+            } catch {
+                Issue.record("unexpected error type: \(error)")
             }
         }
+        Fuzz.report("config loader", inputs: inputs.count, since: started)
     }
 
     @Test func deepNestingIsAProblemNotACrash() {

@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import Synchronization
 
 /// Sizes and shared pieces of the fuzz suites.
 ///
@@ -11,6 +12,20 @@ enum Fuzz {
         return Int(text).map { max($0, 1) } ?? 2_000
     }()
 
+    /// Counts the inputs a property was actually fed.
+    final class Tally: Sendable {
+        private let value = Atomic<Int>(0)
+        func add() { value.add(1, ordering: .relaxed) }
+        var count: Int { value.load(ordering: .relaxed) }
+    }
+
+    /// One line per property in the test log: `fuzz: request path: 100000 inputs in 93.1 s`.
+    static func report(_ name: String, inputs: Int, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("fuzz: \(name): \(inputs) inputs in \(String(format: "%.1f", seconds)) s, no crash")
+    }
+
     /// A mutation of a byte string: what to do, where (taken modulo the length) and with which byte.
     typealias Mutation = (kind: Int, position: Int, byte: UInt8)
 
@@ -18,11 +33,13 @@ enum Fuzz {
     static let mutations = zip(Gen.int(in: 0...7), Gen.int(in: 0...100_000), Gen.uint8()).array(of: 0...6)
 
     /// Random bytes, mostly printable ASCII with CR, LF, NUL and high bytes mixed in.
-    static let noise = Gen.frequency(
-        (weight: 6, gen: Gen.uint8(in: 0x20...0x7E)),
-        (weight: 1, gen: Gen.element(of: [0x0D, 0x0A, 0x00, 0x09, 0x3A, 0xFF] as [UInt8])),
-        (weight: 1, gen: Gen.uint8())
-    ).array(of: 0...400)
+    static let noise = zip(Gen.int(in: 0...7), Gen.uint8()).map { kind, byte -> UInt8 in
+        switch kind {
+        case 0...5: 0x20 + byte % 95
+        case 6: [0x0D, 0x0A, 0x00, 0x09, 0x3A, 0xFF][Int(byte) % 6]
+        default: byte
+        }
+    }.array(of: 0...400)
 
     /// Applies `mutations` to `input`; `tokens` are spliced in by one of the kinds.
     static func mutate(_ input: [UInt8], with mutations: [Mutation], tokens: [[UInt8]]) -> [UInt8] {

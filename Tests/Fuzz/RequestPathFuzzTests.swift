@@ -12,7 +12,7 @@ import Testing
 /// its `ExchangeStateMachine` and the real rate limiter, on an `EmbeddedChannel`. No upstream is configured,
 /// so admitted requests get the proxy's 503: the property is that nothing crashes, every answer is HTTP and
 /// every connection ends once its timers have run.
-@Suite struct RequestPathFuzzTests {
+@Suite(.serialized) struct RequestPathFuzzTests {
     /// Valid requests to mutate: the Ayaka routes, bodies, chunked, pipelined, upgrades, PROXY headers.
     static let corpus: [String] = [
         "GET /users/@me HTTP/1.1\r\nHost: a\r\nAuthorization: abc\r\n\r\n",
@@ -99,10 +99,13 @@ import Testing
     }
 
     @Test func mutatedAndRandomRequests() async {
+        let inputs = Fuzz.Tally()
+        let started = ContinuousClock.now
         await propertyCheck(
             count: Fuzz.count,
             input: Gen.int(in: 0...(Self.corpus.count)), Fuzz.mutations, Fuzz.noise, Gen.int(in: 1...96)
         ) { index, mutations, noise, chunk in
+            inputs.add()
             let base = index < Self.corpus.count ? Array(Self.corpus[index].utf8) : noise
             let input = Fuzz.mutate(base, with: mutations, tokens: Self.tokens)
             let proxyProtocol = input.starts(with: Array("PROXY".utf8)) || input.first == 0x0D
@@ -112,6 +115,7 @@ import Testing
                         "not HTTP: \(String(decoding: output.prefix(40), as: UTF8.self).debugDescription)")
             }
         }
+        Fuzz.report("request path", inputs: inputs.count, since: started)
     }
 
     @Test func unmutatedCorpusIsAnswered() throws {

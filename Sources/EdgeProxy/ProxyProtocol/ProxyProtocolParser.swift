@@ -24,7 +24,7 @@ struct ProxyProtocolParser {
         case invalid(ProxyProtocolError)
     }
 
-    /// v1: `PROXY TCP6 ffff:…:ffff ffff:…:ffff 65535 65535\r\n` is the longest legal line.
+    /// v1: `PROXY UNKNOWN ffff:…:ffff ffff:…:ffff 65535 65535\r\n` is the longest legal line (the spec's 107).
     static let maximumV1Length = 107
     /// v2's fixed part: 12-byte signature, version/command, family/protocol, 2-byte length.
     static let v2FixedLength = 16
