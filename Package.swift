@@ -35,6 +35,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         // The gateway's `zlib` encoding (RFC 1950 streams); already pulled in by hummingbird-websocket.
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.0.0"),
+        // TLS termination on any listener (NIOSSLServerHandler, PEM certificate and key files).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        // Tests only: property-based generators and shrinking for the fuzz target (request parser path, config loader).
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         // Tests only: a real HTTP client for end-to-end tests.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
     ],
@@ -66,6 +70,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "EdgeMetrics",
             ],
             swiftSettings: swiftSettings
@@ -130,7 +135,22 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Fuzzing by property-based tests: random and mutated HTTP requests through the REST pipeline in an
+        // EmbeddedChannel, random and mutated YAML through ConfigLoader. `AYAKA_FUZZ_COUNT` sets the size.
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: [
+                "EdgeProxy", "EdgeCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/Fuzz",
             swiftSettings: swiftSettings
         ),
         // Test helpers shared by the backend and end-to-end suites: a JSON REST client and a gateway probe.

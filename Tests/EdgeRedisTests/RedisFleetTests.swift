@@ -138,7 +138,7 @@ struct RedisFleetTests {
     @Test("every key gets a TTL: its bucket's expiry plus the margin")
     func ttls() async throws {
         let layout = TestRedis.layout()
-        let (store, group) = try TestRedis.store(layout: layout)
+        let (store, group) = try TestRedis.store(layout: layout, ttlMargin: .seconds(1))
         let now = Self.base
         var written = 0
         for (index, algorithm) in RateLimitAlgorithm.allCases.enumerated() {

@@ -25,15 +25,22 @@ enum TestRedis {
     }
 
     /// A store with its own client and event loops: one instance of the fleet.
+    /// - Parameter ttlMargin: the tests drive a simulated clock while Redis expires keys in real time; a long
+    ///   margin keeps a loaded machine (the whole suite in parallel on 2 cores) from expiring a 1 s bucket
+    ///   mid-test. The TTL test passes the production default it checks.
     static func store(
-        layout: RedisKeyLayout, configure: (inout RedisConfiguration) -> Void = { _ in }
+        layout: RedisKeyLayout, ttlMargin: TimeAmount = .seconds(120),
+        configure: (inout RedisConfiguration) -> Void = { _ in }
     ) throws -> (RedisRateLimitStore, MultiThreadedEventLoopGroup) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var configuration = try configuration
         configuration.commandTimeout = .seconds(2)
         configuration.connectTimeout = .seconds(2)
         configure(&configuration)
-        return (RedisRateLimitStore(configuration: configuration, eventLoopGroup: group, layout: layout), group)
+        return (
+            RedisRateLimitStore(configuration: configuration, eventLoopGroup: group, layout: layout, ttlMargin: ttlMargin),
+            group
+        )
     }
 
     static func close(_ store: RedisRateLimitStore, _ group: MultiThreadedEventLoopGroup) async throws {

@@ -23,6 +23,19 @@ public struct EdgeConfig: Sendable, Equatable {
         public init() {}
     }
 
+    /// A TLS certificate chain and private key, PEM files (paths as written, relative to the working
+    /// directory), for `TLSContextProvider`. Not yet a config key: listeners serve plaintext until the
+    /// listener wiring lands (issue 7).
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
     public struct Upstreams: Sendable, Equatable {
         public var rest: [UpstreamURL] = []
         public var gateway: [UpstreamURL] = []
