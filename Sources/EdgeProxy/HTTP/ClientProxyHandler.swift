@@ -14,11 +14,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     typealias OutboundOut = HTTPServerResponsePart
 
     /// The context in force for the current request, refreshed from `contexts` at each head.
-    private var shared: ProxyConnectionContext
+    var shared: ProxyConnectionContext
     private let contexts: ContextSwitch<ProxyConnectionContext>.Box
-    private var machine = ExchangeStateMachine()
-    private var context: ChannelHandlerContext?
-    private var pool: UpstreamPool?
+    var machine = ExchangeStateMachine()
+    var context: ChannelHandlerContext?
+    var pool: UpstreamPool?
     private var peer: IPAddress?
     private var peerTrusted = false
     private var requestIDs = RequestIDGenerator()
@@ -28,7 +28,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var requestID = ""
     private var admission = Admission.relay()
     private var bodyBytes = 0
-    private var upstream: UpstreamConnection?
+    var upstream: UpstreamConnection?
     private var retriedStaleConnection = false
     private var upstreamKeepAlive = true
     private var closeClientAfterResponse = false
@@ -42,16 +42,16 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // Backpressure and timers.
     private var clientReadsHeld = false
     private var clientReadPending = false
-    private var readTimer: Scheduled<Void>?
-    private var lastUpstreamActivity = NIODeadline.now()
-    private var idleTimer: Scheduled<Void>?
+    var readTimer: Scheduled<Void>?
+    var lastUpstreamActivity = NIODeadline.now()
+    var idleTimer: Scheduled<Void>?
 
     // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
     private let headerTimeout: HeaderTimeoutHandler?
     private let phase: ConnectionPhase?
-    private var metrics: MetricsShard?
+    var metrics: MetricsShard?
     private var windows: WindowRecorder?
-    private var record = ExchangeRecord()
+    var record = ExchangeRecord()
 
     init(
         contexts: ContextSwitch<ProxyConnectionContext>.Box, headerTimeout: HeaderTimeoutHandler? = nil,
@@ -300,7 +300,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     // MARK: actions
 
-    private func run(_ action: ExchangeStateMachine.Action) {
+    func run(_ action: ExchangeStateMachine.Action) {
         guard let context else { return }
         switch action {
         case .none:
@@ -471,54 +471,5 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             writeLocal(response, close: true, context: context)
         }
         run(machine.clientClosed())
-    }
-
-    // MARK: timers
-
-    private func armReadTimer() {
-        readTimer?.cancel()
-        lastUpstreamActivity = .now()
-        scheduleReadCheck(after: shared.readTimeout)
-    }
-
-    /// One timer per exchange: when it fires it re-arms itself if the upstream showed life meanwhile.
-    private func scheduleReadCheck(after delay: TimeAmount) {
-        guard let context else { return }
-        readTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            let quiet = NIODeadline.now() - self.lastUpstreamActivity
-            if quiet >= self.shared.readTimeout {
-                self.readTimer = nil
-                self.record.recordUpstream(.timeout, shard: self.metrics, at: .now())
-                if let server = self.upstream?.serverIndex { self.pool?.health?.recordFailure(server) }
-                self.run(self.machine.readTimedOut())
-            } else {
-                self.scheduleReadCheck(after: self.shared.readTimeout - quiet)
-            }
-        }
-    }
-
-    private func armIdleTimer() {
-        guard let context else { return }
-        idleTimer?.cancel()
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: shared.idleTimeout) {
-            if self.machine.isIdle { self.context?.close(promise: nil) }
-        }
-    }
-
-    private func cancelTimers() {
-        readTimer?.cancel()
-        readTimer = nil
-        idleTimer?.cancel()
-        idleTimer = nil
-    }
-}
-
-extension HTTPMethod {
-    /// Methods whose request may be sent twice (RFC 9110 section 9.2.2), as long as it has no body.
-    var isSafeToRetry: Bool {
-        switch self {
-        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE: return true
-        default: return false
-        }
     }
 }
