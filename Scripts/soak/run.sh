@@ -61,7 +61,7 @@ export AYAKA_EDGE_GATEWAY_MAX_CONNECTIONS_PER_IP=$((WS_CONNECTIONS * 2))
 export AYAKA_EDGE_GATEWAY_PING_INTERVAL=10s
 
 echo "== starting ayaka-edge serve (rest :$REST, gateway :$GATEWAY, admin :$ADMIN, backend :$BREST/:$BGATEWAY)"
-(cd "$WORK" && exec "$BIN" serve --log-format json --log-level warning) >"$WORK/proxy.log" 2>&1 &
+(cd "$WORK" && exec "$BIN" serve --log-format json --log-level info) >"$WORK/proxy.log" 2>&1 &
 PROXY=$!
 PIDS+=("$PROXY")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GATEWAY/available" >/dev/null && break; sleep 0.2; done
@@ -107,7 +107,12 @@ PIDS+=("$WRK")
 wait "$WRK" || true
 for pid in "${GW_PIDS[@]}"; do wait "$pid" || true; done
 sleep 1
-kill -0 "$PROXY" 2>/dev/null && PROXY_ALIVE=yes || PROXY_ALIVE=no
+if kill -0 "$PROXY" 2>/dev/null; then
+    PROXY_ALIVE=yes
+else
+    wait "$PROXY" && status=0 || status=$?
+    PROXY_ALIVE="no (exit status $status; >128 is a signal; see $WORK/proxy.log, SOAK_KEEP=1 keeps it)"
+fi
 curl -s "http://127.0.0.1:$ADMIN/status" >"$WORK/status.txt" || true
 
 echo "== result"
@@ -119,7 +124,7 @@ samples = [tuple(map(int, l.split())) for l in (work / "rss.txt").read_text().sp
 after = [rss for t, rss in samples if t >= warmup and rss > 0]
 problems = []
 if alive != "yes":
-    problems.append("the proxy exited during the run")
+    problems.append("the proxy exited during the run: " + alive)
 if len(after) < 4:
     problems.append(f"too few RSS samples after warm-up ({len(after)}); lengthen SOAK_DURATION")
     growth = float("nan")
