@@ -50,7 +50,7 @@ public struct EdgeProxyService: Service {
         let restContexts = ContextSwitch(group: group, initial: first.rest)
         let gatewayContexts = ContextSwitch(group: group, initial: first.gateway)
         let rest = try await RESTListener(
-            address: config.listen.rest, group: group, contexts: restContexts, logger: logger
+            address: config.listen.rest, group: group, contexts: restContexts
         ).bind()
         let restPort = rest.localAddress?.port ?? config.listen.rest.port
         logger.info("REST proxy listening", metadata: [

@@ -86,12 +86,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func write(_ response: LocalResponse, close: Bool, keepAlive: Bool = false, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(response.body.utf8.count))
-        for (name, value) in response.headers { headers.add(name: name, value: value) }
         let closing = close || !keepAlive
-        if closing { headers.add(name: "Connection", value: "close") }
+        let headers = response.headerFields(keepAlive: !closing)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))),
                       promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: response.body)))),

@@ -113,14 +113,7 @@ enum GatewayUpstreamConnector {
         for name in ["sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept"] {
             headers.remove(name: name)
         }
-        let peerText = peer?.description ?? "unknown"
-        let chain = request.headers["x-forwarded-for"]
-        headers.replaceOrAdd(
-            name: "X-Forwarded-For", value: peerTrusted && !chain.isEmpty ? chain.joined(separator: ", ") + ", " + peerText : peerText
-        )
-        if !(peerTrusted && headers.contains(name: "x-forwarded-proto")) {
-            headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
-        }
+        ForwardedHeaders.setForwarding(&headers, peer: peer, peerTrusted: peerTrusted, proto: "http")
         if !headers.contains(name: "host") { headers.add(name: "Host", value: server.hostPort.description) }
         let uri = server.path == "/" ? request.uri : server.path
         return HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)

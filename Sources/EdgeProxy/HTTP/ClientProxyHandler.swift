@@ -418,17 +418,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     /// Writes a complete response of the proxy's own, with the admission's headers (rate-limit fields).
     private func writeLocal(_ response: LocalResponse, close: Bool, context: ChannelHandlerContext) {
         let version = requestHead?.version ?? .http1_1
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(8 + response.headers.count + admission.responseHeaders.count)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(response.body.utf8.count))
-        for (name, value) in admission.responseHeaders { headers.add(name: name, value: value) }
-        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
+        var headers = response.headerFields(extra: admission.responseHeaders, keepAlive: keepAlive)
         if !requestID.isEmpty { headers.add(name: "X-Request-ID", value: requestID) }
         record.bytesOut = response.body.utf8.count
         record.finish(status: Int(response.status.code), admission: admission, shard: metrics, at: .now())
-        let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
                       promise: nil)
         var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)

@@ -14,18 +14,24 @@ enum ForwardedHeaders {
         HopByHopHeaders.strip(&upstream.headers)
         // The proxy answers `Expect: 100-continue` itself once it has decided to relay.
         upstream.headers.remove(name: "expect")
-        let peerText = peer.map { $0.description } ?? "unknown"
-        let chain = head.headers["x-forwarded-for"]
-        if peerTrusted, !chain.isEmpty {
-            upstream.headers.replaceOrAdd(name: "X-Forwarded-For", value: chain.joined(separator: ", ") + ", " + peerText)
-        } else {
-            upstream.headers.replaceOrAdd(name: "X-Forwarded-For", value: peerText)
-        }
-        if !(peerTrusted && upstream.headers.contains(name: "x-forwarded-proto")) {
-            upstream.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: proto)
-        }
+        setForwarding(&upstream.headers, peer: peer, peerTrusted: peerTrusted, proto: proto)
         upstream.headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
         return upstream
+    }
+
+    /// `X-Forwarded-For`: a trusted peer's chain plus the peer, else the peer alone (a spoofed chain is never
+    /// passed on). `X-Forwarded-Proto`: kept from a trusted peer, else `proto`. Used by REST and the gateway.
+    static func setForwarding(_ headers: inout HTTPHeaders, peer: IPAddress?, peerTrusted: Bool, proto: String) {
+        let peerText = peer.map { $0.description } ?? "unknown"
+        let chain = headers["x-forwarded-for"]
+        if peerTrusted, !chain.isEmpty {
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: chain.joined(separator: ", ") + ", " + peerText)
+        } else {
+            headers.replaceOrAdd(name: "X-Forwarded-For", value: peerText)
+        }
+        if !(peerTrusted && headers.contains(name: "x-forwarded-proto")) {
+            headers.replaceOrAdd(name: "X-Forwarded-Proto", value: proto)
+        }
     }
 
     /// The upstream's response head for the client: hop-by-hop removed, the admission's headers and the

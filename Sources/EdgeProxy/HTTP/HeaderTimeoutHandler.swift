@@ -56,10 +56,7 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler {
     private func expire() {
         timer = nil
         guard let context, awaitingHead else { return }
-        let body = "{\"code\": 408, \"message\": \"The request headers did not arrive in time.\"}"
-        let head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
-            + "Connection: close\r\n\r\n"
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + body)))
+        context.writeAndFlush(wrapOutboundOut(LocalResponse.headersTimedOut.closingBytes(allocator: context.channel.allocator)))
             .assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
     }
 }
@@ -81,9 +78,7 @@ final class ConnectionRefusalHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\nContent-Type: application/json\r\n"
-            + "Content-Length: \(response.body.utf8.count)\r\nConnection: close\r\n\r\n"
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: head + response.body)))
+        context.writeAndFlush(wrapOutboundOut(response.closingBytes(allocator: context.channel.allocator)))
             .assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
     }
 

@@ -11,6 +11,7 @@ final class ProxyConnectionContext: Sendable {
     let pools: UpstreamPoolGroup
     let limits: EdgeConfig.Proxy
     let trustedProxies: [CIDR]
+    private let resolver: ClientAddressResolver
     let readTimeout: TimeAmount
     let idleTimeout: TimeAmount
     let headerTimeout: TimeAmount
@@ -34,6 +35,7 @@ final class ProxyConnectionContext: Sendable {
         self.pools = pools
         self.limits = limits
         self.trustedProxies = trustedProxies
+        self.resolver = ClientAddressResolver(trustedProxies: trustedProxies)
         self.readTimeout = .nanoseconds(limits.readTimeout.nanoseconds)
         self.idleTimeout = .nanoseconds(limits.idleTimeout.nanoseconds)
         self.headerTimeout = .nanoseconds(limits.headerTimeout.nanoseconds)
@@ -48,6 +50,6 @@ final class ProxyConnectionContext: Sendable {
     }
 
     func isTrusted(_ address: IPAddress) -> Bool {
-        trustedProxies.contains { $0.contains(address) }
+        resolver.isTrusted(address)
     }
 }

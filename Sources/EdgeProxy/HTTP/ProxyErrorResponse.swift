@@ -23,9 +23,33 @@ struct LocalResponse {
     static let bodyTooLarge = error(.payloadTooLarge, "Request body is too large.")
     static let badGateway = error(.badGateway, "The upstream server refused the connection or broke it.")
     static let gatewayTimeout = error(.gatewayTimeout, "The upstream server did not answer in time.")
+    static let headersTimedOut = error(.requestTimeout, "The request headers did not arrive in time.")
     static let noUpstream = error(.serviceUnavailable, "No upstream server is available.")
     /// `rate_limits.on_store_failure: deny` while the shared store (Redis) is unreachable.
     static let storeUnavailable = error(.serviceUnavailable, "rate limit store unavailable")
+}
+
+extension LocalResponse {
+    /// The response head's fields: JSON content type and length, `extra` (the rate-limit fields), this
+    /// response's own, then `Connection: close` unless the connection stays open.
+    func headerFields(extra: [(String, String)] = [], keepAlive: Bool) -> HTTPHeaders {
+        var fields = HTTPHeaders()
+        fields.reserveCapacity(4 + extra.count + headers.count)
+        fields.add(name: "Content-Type", value: "application/json")
+        fields.add(name: "Content-Length", value: String(body.utf8.count))
+        for (name, value) in extra { fields.add(name: name, value: value) }
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        if !keepAlive { fields.add(name: "Connection", value: "close") }
+        return fields
+    }
+
+    /// The whole response as bytes, for handlers that sit before the HTTP codec (header timeout, connection
+    /// caps); the connection closes after it.
+    func closingBytes(allocator: ByteBufferAllocator) -> ByteBuffer {
+        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
+        for (name, value) in headerFields(keepAlive: false) { text += "\(name): \(value)\r\n" }
+        return allocator.buffer(string: text + "\r\n" + body)
+    }
 }
 
 /// Minimal JSON string escaping for the proxy's own messages (no Foundation on the hot path).

@@ -1,5 +1,4 @@
 import EdgeCore
-import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -10,13 +9,11 @@ final class RESTListener: Sendable {
     let address: HostPort
     private let group: any EventLoopGroup
     private let contexts: ContextSwitch<ProxyConnectionContext>
-    private let logger: Logger
 
-    init(address: HostPort, group: any EventLoopGroup, contexts: ContextSwitch<ProxyConnectionContext>, logger: Logger) {
+    init(address: HostPort, group: any EventLoopGroup, contexts: ContextSwitch<ProxyConnectionContext>) {
         self.address = address
         self.group = group
         self.contexts = contexts
-        self.logger = logger
     }
 
     /// Binds and returns the listening channel (its `localAddress` has the real port when 0 was asked).

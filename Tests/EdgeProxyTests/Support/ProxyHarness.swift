@@ -42,8 +42,7 @@ struct ProxyHarness {
             admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted, clock: clock
         )
         let listener = RESTListener(
-            address: HostPort(host: host, port: 0), group: group, contexts: ContextSwitch(group: group, initial: shared),
-            logger: Logger(label: "test")
+            address: HostPort(host: host, port: 0), group: group, contexts: ContextSwitch(group: group, initial: shared)
         )
         return ProxyHarness(channel: try await listener.bind(), shared: shared)
     }
