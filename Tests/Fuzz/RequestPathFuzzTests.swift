@@ -60,21 +60,9 @@ import Testing
         let settings = proxyProtocol
             ? ProxyProtocolSettings(trustedProxies: [CIDR("10.0.0.0/8")!], timeout: .seconds(10)) : nil
         let shared = self.shared
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = shared.limits.maxHeaderSize
-        limits.maxHeaderFieldSize = shared.limits.maxHeaderSize
-        limits.maxHeaderFieldCount = 64
-        let decoderLimits = limits
         try ConnectionPreamble(proxyProtocol: settings).configure(channel: channel) { _ in
-            let sync = channel.pipeline.syncOperations
-            let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout)
-            try sync.addHandler(headerTimeout)
-            try sync.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withServerUpgrade: nil, withErrorHandling: false,
-                withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: decoderLimits)
-            try sync.addHandler(ClientProxyHandler(
-                contexts: ContextSwitch<ProxyConnectionContext>.Box(shared), headerTimeout: headerTimeout))
+            try RESTListener.addHTTPHandlers(
+                to: channel, contexts: ContextSwitch<ProxyConnectionContext>.Box(shared), phase: nil)
         }
         _ = try? channel.connect(to: channel.remoteAddress!).wait()
         var output: [UInt8] = []

@@ -19,27 +19,59 @@
 public enum RateLimitHeaders {
     /// Appends every header as `Name: value\r\n`. `draftFields` adds `RateLimit-Policy` and `RateLimit`.
     public static func write(_ decision: RateLimitDecision, into buffer: inout [UInt8], draftFields: Bool = true) {
-        line("X-RateLimit-Bucket: ", &buffer) { appendBucket(decision, to: &$0) }
-        line("X-RateLimit-Limit: ", &buffer) { ASCII.appendDecimal(Int64(decision.limit), to: &$0) }
-        line("X-RateLimit-Remaining: ", &buffer) { ASCII.appendDecimal(max(0, decision.remaining), to: &$0) }
-        line("X-RateLimit-Reset: ", &buffer) { ASCII.appendDecimal(decision.resetEpochSeconds, to: &$0) }
-        line("X-RateLimit-Retry-After: ", &buffer) { ASCII.appendDecimal(decision.retryAfterSeconds, to: &$0) }
-        line("X-RateLimit-Reset-After: ", &buffer) {
-            ASCII.appendSeconds(nanoseconds: decision.resetAfter, to: &$0)
+        forEachField(decision, draftFields: draftFields) { name, value in
+            buffer += name.utf8
+            buffer.append(UInt8(ascii: ":"))
+            buffer.append(UInt8(ascii: " "))
+            value(&buffer)
+            buffer.append(UInt8(ascii: "\r"))
+            buffer.append(UInt8(ascii: "\n"))
         }
+    }
+
+    /// The same headers as name/value pairs, in the same order. Names are literals and short values fit in
+    /// a String's inline storage, so this allocates little: it runs for every request the proxy relays.
+    public static func fields(
+        _ decision: RateLimitDecision, draftFields: Bool = true
+    ) -> [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = []
+        result.reserveCapacity(draftFields ? 10 : 8)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(96)
+        forEachField(decision, draftFields: draftFields) { name, value in
+            scratch.removeAll(keepingCapacity: true)
+            value(&scratch)
+            result.append((name: name, value: String(decoding: scratch, as: UTF8.self)))
+        }
+        return result
+    }
+
+    /// Calls `field` with each header's name and a writer of its value, in order: the one definition of
+    /// the header set that `write` and `fields` render.
+    @inline(__always)
+    private static func forEachField(
+        _ decision: RateLimitDecision, draftFields: Bool,
+        _ field: (String, (inout [UInt8]) -> Void) -> Void
+    ) {
+        field("X-RateLimit-Bucket") { appendBucket(decision, to: &$0) }
+        field("X-RateLimit-Limit") { ASCII.appendDecimal(Int64(decision.limit), to: &$0) }
+        field("X-RateLimit-Remaining") { ASCII.appendDecimal(max(0, decision.remaining), to: &$0) }
+        field("X-RateLimit-Reset") { ASCII.appendDecimal(decision.resetEpochSeconds, to: &$0) }
+        field("X-RateLimit-Retry-After") { ASCII.appendDecimal(decision.retryAfterSeconds, to: &$0) }
+        field("X-RateLimit-Reset-After") { ASCII.appendSeconds(nanoseconds: decision.resetAfter, to: &$0) }
         if decision.outcome == .rejected {
-            if decision.isGlobal { line("X-RateLimit-Global: true", &buffer) { _ in } }
-            line("Retry-After: ", &buffer) { ASCII.appendDecimal(max(1, decision.retryAfterSeconds), to: &$0) }
+            if decision.isGlobal { field("X-RateLimit-Global") { ASCII.append("true", to: &$0) } }
+            field("Retry-After") { ASCII.appendDecimal(max(1, decision.retryAfterSeconds), to: &$0) }
         }
         if draftFields {
-            line("RateLimit-Policy: ", &buffer) {
+            field("RateLimit-Policy") {
                 $0 += decision.policy.structuredName
                 ASCII.append(";q=", to: &$0)
                 ASCII.appendDecimal(Int64(decision.limit), to: &$0)
                 ASCII.append(";w=", to: &$0)
                 ASCII.appendDecimal(decision.policy.windowSeconds, to: &$0)
             }
-            line("RateLimit: ", &buffer) {
+            field("RateLimit") {
                 $0 += decision.policy.structuredName
                 ASCII.append(";r=", to: &$0)
                 ASCII.appendDecimal(max(0, decision.remaining), to: &$0)
@@ -47,23 +79,6 @@ public enum RateLimitHeaders {
                 ASCII.appendDecimal(ASCII.ceilDiv(decision.resetAfter, 1_000_000_000), to: &$0)
             }
         }
-    }
-
-    /// The same headers as name/value pairs, in the same order.
-    public static func fields(
-        _ decision: RateLimitDecision, draftFields: Bool = true
-    ) -> [(name: String, value: String)] {
-        var bytes: [UInt8] = []
-        write(decision, into: &bytes, draftFields: draftFields)
-        var result: [(name: String, value: String)] = []
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            let text = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
-            guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let name = String(decoding: text[..<colon], as: UTF8.self)
-            let value = String(decoding: text[(colon + 2)...], as: UTF8.self)
-            result.append((name: name, value: value))
-        }
-        return result
     }
 
     /// `LIMITER/<client ip>/<ROUTE_NAME>/<limit>/<time>/<per>`.
@@ -98,11 +113,4 @@ public enum RateLimitHeaders {
 
     /// `Content-Type` of the 429 body.
     public static let rejectionContentType = "application/json"
-
-    private static func line(_ prefix: StaticString, _ buffer: inout [UInt8], value: (inout [UInt8]) -> Void) {
-        ASCII.append(prefix, to: &buffer)
-        value(&buffer)
-        buffer.append(UInt8(ascii: "\r"))
-        buffer.append(UInt8(ascii: "\n"))
-    }
 }

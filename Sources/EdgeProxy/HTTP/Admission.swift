@@ -8,7 +8,7 @@ struct Admission {
     /// Set when the proxy answers itself (429, or another local refusal); nil to relay the request.
     var rejection: LocalResponse?
     /// Added to whatever response the client gets for this request (the `X-RateLimit-*` family).
-    var responseHeaders: [(String, String)]
+    var responseHeaders: [(name: String, value: String)]
     /// The rule's route name; `default` when no route matched.
     var routeName: String
     /// The route's index for metrics (0 = `default`, as `RouteMatch.index`).
@@ -20,7 +20,7 @@ struct Admission {
     /// Bit i: shadow rule i of the route would have rejected this request.
     var shadowWouldReject: UInt64 = 0
 
-    static func relay(routeName: String = "default", headers: [(String, String)] = []) -> Admission {
+    static func relay(routeName: String = "default", headers: [(name: String, value: String)] = []) -> Admission {
         Admission(rejection: nil, responseHeaders: headers, routeName: routeName)
     }
 

@@ -7,7 +7,8 @@ import NIOHTTP1
 /// connection on the same event loop, and streams the response back with backpressure both ways.
 ///
 /// All decisions about the exchange live in `ExchangeStateMachine`; this class feeds it events and
-/// runs its actions.
+/// runs its actions. Pipelined requests (parts decoded while the previous exchange is still answered)
+/// wait in `held`, with client reads paused, and are taken up in order when the connection is idle again.
 final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -35,19 +36,21 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var responseInProgress = false
     /// The proxy is shutting down: no further request on this connection.
     private var draining = false
-    /// A shared store is deciding on the current head; parts decoded meanwhile wait here.
+    /// A shared store is deciding on the current head.
     private var admitting = false
-    private var heldWhileAdmitting: [HTTPServerRequestPart] = []
+    /// The current request's `.end` arrived: parts from now on belong to the next (pipelined) request.
+    private var requestEnded = true
+    /// Parts decoded while they can't be taken up yet (a decision pending, or pipelined), in order.
+    private var held = CircularBuffer<HTTPServerRequestPart>()
 
-    // Backpressure and timers.
+    // Backpressure and timeouts.
     private var clientReadsHeld = false
     private var clientReadPending = false
-    var readTimer: Scheduled<Void>?
-    var lastUpstreamActivity = NIODeadline.now()
-    var idleTimer: Scheduled<Void>?
+    var deadlines: ClientDeadlines
+    var deadlineTimer: Scheduled<Void>?
 
     // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
-    private let headerTimeout: HeaderTimeoutHandler?
+    let headerTimeout: HeaderTimeoutHandler?
     private let phase: ConnectionPhase?
     var metrics: MetricsShard?
     private var windows: WindowRecorder?
@@ -59,6 +62,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     ) {
         self.contexts = contexts
         self.shared = contexts.current
+        self.deadlines = ClientDeadlines(headerTimeout: shared.headerTimeout, readTimeout: shared.readTimeout,
+                                         idleTimeout: shared.idleTimeout)
         self.headerTimeout = headerTimeout
         self.phase = phase
     }
@@ -86,11 +91,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         guard peer == nil else { return }
         peer = context.channel.remoteAddress?.ipAddress
         peerTrusted = peer.map(shared.isTrusted) ?? false
-        armIdleTimer()
+        deadlines.idleSince = context.eventLoop.now
+        armDeadlineTimer()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelTimers()
+        cancelDeadlineTimer()
         // The client left mid-exchange: nginx's 499 "client closed request".
         if record.isPending {
             record.recordUpstream(.broken, shard: metrics, at: .now())
@@ -104,12 +110,32 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if admitting {
-            heldWhileAdmitting.append(part)
+        if mustHold {
+            held.append(part)
+            clientReadsHeld = true
             return
         }
+        take(part, context: context)
+    }
+
+    /// Parts can't be taken up while a decision is pending, while the previous request is still being
+    /// answered (pipelining), or while earlier parts wait.
+    private var mustHold: Bool {
+        admitting || (requestEnded && !machine.isIdle) || !held.isEmpty
+    }
+
+    /// Takes up held parts in order as far as the exchange allows, then lets the client send more.
+    private func takeHeld(context: ChannelHandlerContext) {
+        while !held.isEmpty, !admitting, !(requestEnded && !machine.isIdle) {
+            take(held.removeFirst(), context: context)
+        }
+        if held.isEmpty, !admitting, machine.isIdle || !machine.shouldPauseClientReads { releaseClientReads() }
+    }
+
+    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
+            requestEnded = false
             receiveHead(head, context: context)
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
@@ -121,6 +147,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             run(machine.requestBody(buffer))
             if machine.shouldPauseClientReads { clientReadsHeld = true }
         case .end:
+            requestEnded = true
             run(machine.requestEnd())
         }
     }
@@ -135,13 +162,13 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             // A reload happened: this request follows the new rules and upstreams.
             shared = contexts.current
             pool = shared.pools.pool(for: context.eventLoop)
+            adoptTimeouts(of: shared)
         }
         headerTimeout?.headReceived()
         phase?.enter(.writing)
         shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
         record.begin(method: head.method, at: .now())
-        idleTimer?.cancel()
-        idleTimer = nil
+        deadlines.idleSince = nil
         requestHead = head
         bodyBytes = 0
         retriedStaleConnection = false
@@ -180,10 +207,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 let decided = (try? result.get()) ?? Admission(rejection: .storeUnavailable, responseHeaders: [],
                                                                routeName: "default")
                 self.admit(head, decided, declaredLength: declaredLength, context: context)
-                let held = self.heldWhileAdmitting
-                self.heldWhileAdmitting = []
-                for part in held { self.channelRead(context: context, data: NIOAny(part)) }
-                if self.machine.isIdle || !self.machine.shouldPauseClientReads { self.releaseClientReads() }
+                self.takeHeld(context: context)
             }
         }
     }
@@ -237,7 +261,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // MARK: upstream → proxy (UpstreamConnectionDelegate)
 
     func upstreamResponsePart(_ part: HTTPClientResponsePart) {
-        lastUpstreamActivity = .now()
+        deadlines.upstreamActiveAt = context?.eventLoop.now
         switch part {
         case .head(let head):
             upstreamKeepAlive = head.isKeepAlive
@@ -288,7 +312,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
            let head = requestHead, head.method.isSafeToRetry, bodyBytes == 0, let pool {
             retriedStaleConnection = true
             upstream = nil
-            readTimer?.cancel()
+            deadlines.upstreamActiveAt = nil
             machine.retryUpstream()
             pool.connectFresh(server: closed.serverIndex) { self.attach($0) }
             return
@@ -324,7 +348,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             upstream.channel.flush()
             record.upstream = upstream.serverIndex
             record.upstreamSentAt = .now()
-            armReadTimer()
+            deadlines.upstreamActiveAt = context.eventLoop.now
             if upstream.channel.isWritable { releaseClientReads() }
         case .forwardBody(let buffer):
             guard let upstream else { return }
@@ -340,8 +364,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             let now = NIODeadline.now()
             record.recordUpstream(nil, shard: metrics, at: now)
             record.finish(status: record.status, admission: admission, shard: metrics, at: now)
-            readTimer?.cancel()
-            readTimer = nil
+            deadlines.upstreamActiveAt = nil
             if let connection = upstream {
                 upstream = nil
                 pool?.health?.recordSuccess(connection.serverIndex)
@@ -395,8 +418,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     private func discardUpstream() {
-        readTimer?.cancel()
-        readTimer = nil
+        deadlines.upstreamActiveAt = nil
         guard let connection = upstream else { return }
         upstream = nil
         connection.handler.delegate = nil
@@ -411,8 +433,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         }
         requestHead = nil
         headerTimeout?.awaitNextHead()
-        releaseClientReads()
-        armIdleTimer()
+        guard let context else { return }
+        deadlines.idleSince = context.eventLoop.now
+        takeHeld(context: context)
     }
 
     /// Writes a complete response of the proxy's own, with the admission's headers (rate-limit fields).

@@ -3,8 +3,8 @@ import NIOCore
 /// The life of one client connection's current request/response exchange, apart from I/O.
 ///
 /// The client handler feeds events in (request parts from the client, connection and response events
-/// from the upstream, timeouts) and runs the returned action. HTTP/1.1 pipelining is serialised by
-/// NIO's `HTTPServerPipelineHandler` in front of us, so there is at most one exchange at a time.
+/// from the upstream, timeouts) and runs the returned action. The handler holds back pipelined requests
+/// until the exchange before them is over, so there is at most one exchange at a time.
 struct ExchangeStateMachine {
     enum RequestProgress: Equatable {
         case streaming

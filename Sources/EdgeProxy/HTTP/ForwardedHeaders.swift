@@ -38,7 +38,7 @@ enum ForwardedHeaders {
     /// request id added, `Connection` set for the client's side of keep-alive.
     static func clientResponse(
         _ head: HTTPResponseHead, clientVersion: HTTPVersion, keepAlive: Bool,
-        extra: [(String, String)], requestID: String
+        extra: [(name: String, value: String)], requestID: String
     ) -> HTTPResponseHead {
         var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
         HopByHopHeaders.strip(&response.headers)

@@ -1,51 +1,40 @@
 import NIOCore
 
-/// Bounds the time between a request's first byte and its complete head (slowloris: headers trickled one
-/// byte at a time hold a connection forever otherwise). Sits before the HTTP decoder, so on expiry it writes a
-/// raw 408 and closes. The proxy handler tells it when a head is complete and when the next one is awaited.
+/// Marks when a request head starts (its first byte), for the header timeout (slowloris: headers trickled
+/// one byte at a time hold a connection forever otherwise), and answers 408 when told the head is late. It
+/// sits before the HTTP decoder, so it sees the first byte and can write a raw 408 whatever state the decoder
+/// is in. The proxy handler's deadline timer decides when (`ClientDeadlines`); no timer lives here.
 final class HeaderTimeoutHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let timeout: TimeAmount
+    /// The first byte of the awaited head arrived at; nil before it, and once the head is complete.
+    private(set) var headStartedAt: NIODeadline?
     private var awaitingHead = true
-    private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     private let phase: ConnectionPhase?
 
-    init(timeout: TimeAmount, phase: ConnectionPhase? = nil) {
-        self.timeout = timeout
+    init(phase: ConnectionPhase? = nil) {
         self.phase = phase
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        self.context = nil
-    }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if awaitingHead, timer == nil {
-            timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.expire() }
+        if awaitingHead, headStartedAt == nil {
+            headStartedAt = context.eventLoop.now
             phase?.enter(.reading)
         }
         context.fireChannelRead(data)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
-        context.fireChannelInactive()
-    }
-
     /// The decoder produced a complete head.
     func headReceived() {
         awaitingHead = false
-        timer?.cancel()
-        timer = nil
+        headStartedAt = nil
     }
 
     /// The exchange is over; the next bytes start a new head.
@@ -53,9 +42,11 @@ final class HeaderTimeoutHandler: ChannelDuplexHandler {
         awaitingHead = true
     }
 
-    private func expire() {
-        timer = nil
+    /// The head took too long: a raw 408, then close.
+    func answerTimedOut() {
         guard let context, awaitingHead else { return }
+        awaitingHead = false
+        headStartedAt = nil
         context.writeAndFlush(wrapOutboundOut(LocalResponse.headersTimedOut.closingBytes(allocator: context.channel.allocator)))
             .assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
     }

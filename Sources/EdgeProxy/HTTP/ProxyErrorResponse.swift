@@ -32,7 +32,7 @@ struct LocalResponse {
 extension LocalResponse {
     /// The response head's fields: JSON content type and length, `extra` (the rate-limit fields), this
     /// response's own, then `Connection: close` unless the connection stays open.
-    func headerFields(extra: [(String, String)] = [], keepAlive: Bool) -> HTTPHeaders {
+    func headerFields(extra: [(name: String, value: String)] = [], keepAlive: Bool) -> HTTPHeaders {
         var fields = HTTPHeaders()
         fields.reserveCapacity(4 + extra.count + headers.count)
         fields.add(name: "Content-Type", value: "application/json")

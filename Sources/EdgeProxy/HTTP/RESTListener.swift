@@ -19,12 +19,6 @@ final class RESTListener: Sendable {
     /// Binds and returns the listening channel (its `localAddress` has the real port when 0 was asked).
     func bind() async throws -> any Channel {
         let contexts = self.contexts
-        let shared = contexts.current
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = shared.limits.maxHeaderSize
-        limits.maxHeaderFieldSize = shared.limits.maxHeaderSize
-        limits.maxHeaderFieldCount = 256
-        let decoderLimits = limits
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -56,22 +50,36 @@ final class RESTListener: Sendable {
                             bound.value?.enter(.none)
                         }
                     }
-                    let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout, phase: phase)
-                    try sync.addHandler(headerTimeout)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withServerUpgrade: nil,
-                        withErrorHandling: false,
-                        // Relayed headers were validated by the parser on the way in, and the proxy's own are
-                        // sanitized (rate-limit rule names): validating them again costs every response.
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
-                    try sync.addHandler(ClientProxyHandler(contexts: box, headerTimeout: headerTimeout, phase: phase))
+                    try RESTListener.addHTTPHandlers(to: channel, contexts: box, phase: phase)
                 }
             }
             .bind(host: address.host, port: address.port)
             .get()
+    }
+
+    /// The HTTP/1.1 handlers of a client connection: head-start marker, NIO's codec, the proxy handler.
+    static func addHTTPHandlers(
+        to channel: any Channel, contexts box: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase?
+    ) throws {
+        let sync = channel.pipeline.syncOperations
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = box.current.limits.maxHeaderSize
+        limits.maxHeaderFieldSize = box.current.limits.maxHeaderSize
+        limits.maxHeaderFieldCount = 256
+        let headerTimeout = HeaderTimeoutHandler(phase: phase)
+        try sync.addHandler(headerTimeout)
+        try sync.configureHTTPServerPipeline(
+            // ClientProxyHandler serialises pipelined requests itself; NIO's assistance would stop and
+            // restart reading around every response (two epoll_ctl calls a request).
+            withPipeliningAssistance: false,
+            withServerUpgrade: nil,
+            withErrorHandling: false,
+            // Relayed headers were validated by the parser on the way in, and the proxy's own are sanitized
+            // (rate-limit rule names): validating them again costs every response.
+            withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: limits
+        )
+        try sync.addHandler(ClientProxyHandler(contexts: box, headerTimeout: headerTimeout, phase: phase))
     }
 }

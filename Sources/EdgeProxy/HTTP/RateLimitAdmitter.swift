@@ -30,7 +30,7 @@ struct RateLimitAdmitter: RequestAdmitter {
 
     private static func admission(_ decision: RateLimitDecision, route: RouteMatch) -> Admission {
         let client = decision.client
-        let fields = RateLimitHeaders.fields(decision).map { ($0.name, $0.value) }
+        let fields = RateLimitHeaders.fields(decision)
         var admission = Admission(rejection: nil, responseHeaders: fields, routeName: route.name)
         admission.routeIndex = route.index
         admission.client = client

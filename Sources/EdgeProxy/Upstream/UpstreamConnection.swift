@@ -19,7 +19,8 @@ final class UpstreamConnection {
     let handler: UpstreamResponseHandler
     /// Whether this connection already carried an exchange (a reused one may have been closed by the peer).
     var exchanges = 0
-    var idleTimer: Scheduled<Void>?
+    /// Given back to the pool at (the pool closes it after its idle timeout).
+    var idleSince = NIODeadline.uptimeNanoseconds(0)
 
     init(channel: any Channel, serverIndex: Int, handler: UpstreamResponseHandler) {
         self.channel = channel
@@ -38,7 +39,7 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     weak var delegate: (any UpstreamConnectionDelegate)?
-    /// Called when the connection closes while idle in the pool.
+    /// Called when the connection closes without a delegate (idle in the pool); set once, by the pool.
     var onIdleClose: (() -> Void)?
     private(set) var isClosed = false
     private var readsHeld = false
@@ -66,7 +67,6 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
         } else {
             onIdleClose?()
         }
-        onIdleClose = nil
         context.fireChannelInactive()
     }
 

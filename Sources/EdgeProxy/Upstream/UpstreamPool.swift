@@ -87,19 +87,43 @@ final class UpstreamPool: @unchecked Sendable {
             connection.channel.close(promise: nil)
             return
         }
+        connection.idleSince = eventLoop.now
         idle[connection.serverIndex].append(connection)
-        connection.handler.onIdleClose = { [weak self, unowned connection] in
-            self?.remove(connection)
+        startSweeping()
+    }
+
+    /// Closes idle connections older than `idleTimeout`, every quarter of it: one timer per pool rather
+    /// than one scheduled and cancelled per exchange.
+    private var sweeper: RepeatedTask?
+
+    private func startSweeping() {
+        guard sweeper == nil else { return }
+        let period = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 1_000_000))
+        sweeper = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
+            guard let self else { return }
+            self.closeExpired(now: self.eventLoop.now)
         }
-        connection.idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak connection] in
-            connection?.channel.close(promise: nil)
+    }
+
+    private func closeExpired(now: NIODeadline) {
+        var expired: [UpstreamConnection] = []
+        for server in idle.indices {
+            idle[server].removeAll { connection in
+                guard now - connection.idleSince >= idleTimeout else { return false }
+                expired.append(connection)
+                return true
+            }
         }
+        // Closed after the lists are settled: a close reports back through `remove` at once.
+        for connection in expired { connection.channel.close(promise: nil) }
     }
 
     /// Closes idle connections now and the busy ones as they come back (a reload replaced the pool).
     func retire() {
         retired = true
         closeIdle()
+        sweeper?.cancel()
+        sweeper = nil
     }
 
     /// Closes every idle connection (shutdown, or the server list changed).
@@ -112,16 +136,13 @@ final class UpstreamPool: @unchecked Sendable {
 
     private func takeIdle(server: Int) -> UpstreamConnection? {
         while let connection = idle[server].popLast() {
-            connection.idleTimer?.cancel()
-            connection.idleTimer = nil
-            connection.handler.onIdleClose = nil
             if connection.isActive { return connection }
         }
         return nil
     }
 
+    /// A pooled connection closed while idle.
     private func remove(_ connection: UpstreamConnection) {
-        connection.idleTimer?.cancel()
         idle[connection.serverIndex].removeAll { $0 === connection }
     }
 
@@ -146,7 +167,11 @@ final class UpstreamPool: @unchecked Sendable {
             case .success(let channel):
                 do {
                     let handler = try channel.pipeline.syncOperations.handler(type: UpstreamResponseHandler.self)
-                    completion(.success(UpstreamConnection(channel: channel, serverIndex: index, handler: handler)))
+                    let connection = UpstreamConnection(channel: channel, serverIndex: index, handler: handler)
+                    handler.onIdleClose = { [weak self, weak connection] in
+                        if let connection { self?.remove(connection) }
+                    }
+                    completion(.success(connection))
                 } catch {
                     channel.close(promise: nil)
                     completion(.failure(error))

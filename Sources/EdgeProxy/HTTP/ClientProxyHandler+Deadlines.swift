@@ -1,0 +1,75 @@
+import NIOCore
+import NIOHTTP1
+
+/// The client handler's timeouts: one timer per connection checks `deadlines` (header, upstream read,
+/// keep-alive idle); requests only move timestamps. Times are the event loop's `now` (virtual under
+/// NIO's embedded loop, as the timer's own).
+extension ClientProxyHandler {
+    /// Arms the connection's timer (again) for the next check; called when the connection starts and when a
+    /// reload changed the timeouts.
+    func armDeadlineTimer() {
+        guard let context else { return }
+        deadlineTimer?.cancel()
+        scheduleCheck(now: context.eventLoop.now)
+    }
+
+    private func scheduleCheck(now: NIODeadline) {
+        guard let context else { return }
+        deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadlines.nextCheck(now: now)) {
+            self.checkDeadlines()
+        }
+    }
+
+    /// Timeouts of the context in force (after a reload they may differ).
+    func adoptTimeouts(of shared: ProxyConnectionContext) {
+        guard deadlines.headerTimeout != shared.headerTimeout || deadlines.readTimeout != shared.readTimeout
+            || deadlines.idleTimeout != shared.idleTimeout else { return }
+        var renewed = ClientDeadlines(
+            headerTimeout: shared.headerTimeout, readTimeout: shared.readTimeout, idleTimeout: shared.idleTimeout)
+        renewed.headStartedAt = deadlines.headStartedAt
+        renewed.upstreamActiveAt = deadlines.upstreamActiveAt
+        renewed.idleSince = deadlines.idleSince
+        deadlines = renewed
+        armDeadlineTimer()
+    }
+
+    private func checkDeadlines() {
+        deadlineTimer = nil
+        guard let now = context?.eventLoop.now else { return }
+        deadlines.headStartedAt = headerTimeout?.headStartedAt
+        switch deadlines.expired(now: now) {
+        case .header:
+            headerTimeout?.answerTimedOut()
+            return
+        case .upstreamRead:
+            deadlines.upstreamActiveAt = nil
+            record.recordUpstream(.timeout, shard: metrics, at: now)
+            if let server = upstream?.serverIndex { pool?.health?.recordFailure(server) }
+            run(machine.readTimedOut())
+        case .idle:
+            if machine.isIdle {
+                context?.close(promise: nil)
+                return
+            }
+            deadlines.idleSince = nil
+        case nil:
+            break
+        }
+        scheduleCheck(now: now)
+    }
+
+    func cancelDeadlineTimer() {
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+    }
+}
+
+extension HTTPMethod {
+    /// Methods whose request may be sent twice (RFC 9110 section 9.2.2), as long as it has no body.
+    var isSafeToRetry: Bool {
+        switch self {
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE: return true
+        default: return false
+        }
+    }
+}
