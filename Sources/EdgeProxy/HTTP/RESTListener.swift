@@ -34,44 +34,60 @@ final class RESTListener: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let box = contexts.box(for: channel.eventLoop)
                     let shared = box.current
-                    let sync = channel.pipeline.syncOperations
-                    let gauges = shared.telemetry?.gauges
-                    gauges?.accepted.add(1, ordering: .relaxed)
-                    if let peer = channel.remoteAddress?.ipAddress {
-                        if let refusal = shared.connections.acquire(peer) {
-                            try sync.addHandler(ConnectionRefusalHandler(refusal))
-                            return
-                        }
-                        channel.closeFuture.whenComplete { _ in shared.connections.release(peer) }
+                    shared.telemetry?.gauges.accepted.add(1, ordering: .relaxed)
+                    // The HTTP pipeline follows the PROXY header and TLS handlers, once the client is known.
+                    try shared.preamble.configure(channel: channel) { origin in
+                        try Self.installHTTP(on: channel, client: origin.client, box: box, shared: shared,
+                                             decoderLimits: decoderLimits)
                     }
-                    shared.channels.track(channel)
-                    let phase = gauges.map(ConnectionPhase.init)
-                    if let gauges {
-                        gauges.handled.add(1, ordering: .relaxed)
-                        gauges.active.add(1, ordering: .relaxed)
-                        phase?.enter(.waiting)
-                        let bound = NIOLoopBound(phase, eventLoop: channel.eventLoop)
-                        channel.closeFuture.whenComplete { _ in
-                            gauges.active.subtract(1, ordering: .relaxed)
-                            bound.value?.enter(.none)
-                        }
-                    }
-                    let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout, phase: phase)
-                    try sync.addHandler(headerTimeout)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withServerUpgrade: nil,
-                        withErrorHandling: false,
-                        // Relayed headers were validated by the parser on the way in, and the proxy's own are
-                        // sanitized (rate-limit rule names): validating them again costs every response.
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
-                    try sync.addHandler(ClientProxyHandler(contexts: box, headerTimeout: headerTimeout, phase: phase))
                 }
             }
             .bind(host: address.host, port: address.port)
             .get()
+    }
+
+    /// The connection cap, the gauges, the header timeout, NIO's HTTP/1.1 codec and a `ClientProxyHandler`
+    /// for the client at `client` (the PROXY header's source, else the socket peer).
+    private static func installHTTP(
+        on channel: any Channel, client: IPAddress?, box: ContextSwitch<ProxyConnectionContext>.Box,
+        shared: ProxyConnectionContext, decoderLimits: NIOHTTPDecoderLimitConfiguration
+    ) throws {
+        let sync = channel.pipeline.syncOperations
+        let gauges = shared.telemetry?.gauges
+        if let client {
+            if let refusal = shared.connections.acquire(client) {
+                try sync.addHandler(ConnectionRefusalHandler(refusal))
+                return
+            }
+            channel.closeFuture.whenComplete { _ in shared.connections.release(client) }
+        }
+        shared.channels.track(channel)
+        let phase = gauges.map(ConnectionPhase.init)
+        if let gauges {
+            gauges.handled.add(1, ordering: .relaxed)
+            gauges.active.add(1, ordering: .relaxed)
+            phase?.enter(.waiting)
+            let bound = NIOLoopBound(phase, eventLoop: channel.eventLoop)
+            channel.closeFuture.whenComplete { _ in
+                gauges.active.subtract(1, ordering: .relaxed)
+                bound.value?.enter(.none)
+            }
+        }
+        let headerTimeout = HeaderTimeoutHandler(timeout: shared.headerTimeout, phase: phase)
+        try sync.addHandler(headerTimeout)
+        try sync.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withServerUpgrade: nil,
+            withErrorHandling: false,
+            // Relayed headers were validated by the parser on the way in, and the proxy's own are
+            // sanitized (rate-limit rule names): validating them again costs every response.
+            withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: decoderLimits
+        )
+        try sync.addHandler(ClientProxyHandler(
+            contexts: box, headerTimeout: headerTimeout, phase: phase, client: client,
+            scheme: shared.preamble.httpScheme
+        ))
     }
 }
