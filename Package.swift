@@ -71,6 +71,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // TLSUserEvent: the handshake's end, for the handshake timeout and counters.
+                .product(name: "NIOTLS", package: "swift-nio"),
                 "EdgeMetrics",
             ],
             swiftSettings: swiftSettings

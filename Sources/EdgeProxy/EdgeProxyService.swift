@@ -38,7 +38,8 @@ public struct EdgeProxyService: Service {
     }
 
     /// Puts a validated config in force: rate-limit rules (unchanged rules keep their buckets), upstreams,
-    /// trusted proxies, proxy and gateway limits. Requests under way finish under their old rules; no
+    /// trusted proxies, proxy and gateway limits, PROXY protocol and TLS (certificate files re-read; a bad one
+    /// fails the reload and the old context stays). Requests under way finish under their old rules; no
     /// connection is dropped. Listener addresses, the backend, the metrics database and `max_buckets` need a
     /// restart: they are listed in the outcome and keep their old values.
     public func reload(to config: EdgeConfig) async throws -> ReloadOutcome {
@@ -55,6 +56,7 @@ public struct EdgeProxyService: Service {
         let restPort = rest.localAddress?.port ?? config.listen.rest.port
         logger.info("REST proxy listening", metadata: [
             "address": "\(config.listen.rest.host):\(restPort)",
+            "tls": "\(config.listen.tls.rest != nil)", "proxy_protocol": "\(config.listen.proxyProtocol.rest)",
             "upstreams": "\(config.upstreams.rest.map(\.description).joined(separator: ","))",
         ])
         let gateway = try await GatewayListener(
@@ -64,6 +66,7 @@ public struct EdgeProxyService: Service {
         let gatewayPort = gateway.localAddress?.port ?? config.listen.gateway.port
         logger.info("gateway proxy listening", metadata: [
             "address": "\(config.listen.gateway.host):\(gatewayPort)",
+            "tls": "\(config.listen.tls.gateway != nil)", "proxy_protocol": "\(config.listen.proxyProtocol.gateway)",
             "upstreams": "\(config.upstreams.gateway.map(\.description).joined(separator: ","))",
         ])
         await reloader.attach(.init(generation: first, rest: restContexts, gateway: gatewayContexts))
@@ -78,10 +81,12 @@ public struct EdgeProxyService: Service {
             }
         }
         let checker = Task { await Self.runHealthChecks(reloader: reloader, group: group) }
+        let counters = first.counters
         telemetry?.setStatusSupplement { [reloader] in
             // The generation in force is read without waiting on the reloader's actor.
-            reloader.currentHealth()?.statusTable() ?? ""
+            counters.statusLines() + (reloader.currentHealth()?.statusTable() ?? "")
         }
+        telemetry?.setMetricsSupplement { counters.prometheusText() }
         try? await gracefulShutdown()
         sweeper.cancel()
         checker.cancel()

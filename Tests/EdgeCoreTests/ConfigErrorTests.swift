@@ -36,7 +36,8 @@ struct ConfigErrorTests {
     @Test("wrong node types: a mapping, a list or a single value where another is expected")
     func wrongNodeTypes() {
         expectProblem("listen: 8080", keyPath: "listen", line: 1,
-                      message: "expected a mapping (keys: rest, gateway, admin), not a single value")
+                      message: "expected a mapping (keys: rest, gateway, admin, proxy_protocol, tls, tls_handshake_timeout), "
+                          + "not a single value")
         expectProblem("upstreams:\n  rest: http://a:1", keyPath: "upstreams.rest", line: 2, message: "expected a list")
         expectProblem("rate_limits:\n  global: {limit: [1]}", keyPath: "rate_limits.global.limit", line: 2,
                       message: "expected a positive integer, not a list")

@@ -124,3 +124,54 @@ enum EchoClient {
         }
     }
 }
+
+/// Writes `bytes` (a PROXY header) straight to the socket when the connection opens, before any handler
+/// behind it (TLS, HTTP) writes anything.
+final class PrefaceWriter: ChannelInboundHandler {
+    typealias InboundIn = NIOAny
+    typealias OutboundOut = ByteBuffer
+    let bytes: [UInt8]
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: bytes)), promise: nil)
+        context.fireChannelActive()
+    }
+}
+
+/// Client-side TLS for tests against the proxy's listeners.
+enum TestTLS {
+    /// A TLS client handler that accepts any certificate, or only `trusting` (hostnames unchecked).
+    static func clientHandler(trusting certificate: String? = nil) throws -> NIOSSLClientHandler {
+        try NIOSSLClientHandler(context: NIOSSLContext(configuration: configuration(trusting: certificate)),
+                                serverHostname: "localhost")
+    }
+
+    static func configuration(trusting certificate: String? = nil) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let certificate {
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificate))
+            configuration.certificateVerification = .noHostnameVerification
+        } else {
+            configuration.certificateVerification = .none
+        }
+        return configuration
+    }
+}
+
+/// PROXY protocol headers as a load balancer sends them.
+enum ProxyHeaderBytes {
+    static func v1(source: String, destination: String = "10.0.0.1") -> [UInt8] {
+        Array("PROXY TCP4 \(source) \(destination) 56324 443\r\n".utf8)
+    }
+
+    /// A v2 `PROXY` header over TCP/IPv4 or IPv6.
+    static func v2(source: String, destination: String = "10.0.0.1") -> [UInt8] {
+        let source = IPAddress(source)!
+        let family: UInt8 = if case .v4 = source { 1 } else { 2 }
+        let destination = family == 1 ? IPAddress(destination)! : IPAddress("2001:db8::1")!
+        return ProxyV2.header(command: 0x1, family: family, source: ProxyV2.bytes(source),
+                              destination: ProxyV2.bytes(destination), ports: (56324, 443))
+    }
+}

@@ -43,6 +43,26 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("\(file.path):7:") && $0.contains("gateway") })  // did you mean
     }
 
+    @Test func checkConfigReadsTheTLSFiles() async throws {
+        let directory = try Binary.temporaryDirectory()
+        let key = directory.appendingPathComponent("key.pem").path
+        try "not a key\n".write(toFile: key, atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("tls.yaml")
+        try """
+            listen:
+              tls:
+                rest: {certificate: /nonexistent/chain.pem, key: \(key)}
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let result = try await Binary.run(["check-config", file.path])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.contains {
+            $0.hasPrefix("\(file.path):3:") && $0.contains("listen.tls.rest.certificate")
+                && $0.contains("'/nonexistent/chain.pem' does not exist")
+        })
+    }
+
     @Test func missingFileIsAClearError() async throws {
         let result = try await Binary.run(["check-config", "/nonexistent/ayaka.yaml"])
         #expect(result.status == 1)

@@ -60,9 +60,10 @@ import Testing
         let settings = proxyProtocol
             ? ProxyProtocolSettings(trustedProxies: [CIDR("10.0.0.0/8")!], timeout: .seconds(10)) : nil
         let shared = self.shared
-        try ConnectionPreamble(proxyProtocol: settings).configure(channel: channel) { _ in
+        try ConnectionPreamble(proxyProtocol: settings).configure(channel: channel) { origin in
             try RESTListener.addHTTPHandlers(
-                to: channel, contexts: ContextSwitch<ProxyConnectionContext>.Box(shared), phase: nil)
+                to: channel, contexts: ContextSwitch<ProxyConnectionContext>.Box(shared), phase: nil,
+                client: origin.client, scheme: "http")
         }
         _ = try? channel.connect(to: channel.remoteAddress!).wait()
         var output: [UInt8] = []

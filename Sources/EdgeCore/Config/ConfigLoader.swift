@@ -7,8 +7,10 @@
 /// the keys it leaves out. The caller reads the file: this type does no I/O.
 public enum ConfigLoader {
     /// Parses and validates `yaml`, read from `file` (the name used in problems), with `environment` overrides.
+    /// `checkingTLSFiles` reads the `listen.tls` files (EdgeProxy's `TLSContextProvider.check`); without it
+    /// only their paths are checked.
     public static func load(
-        yaml: String, file: String, environment: [String: String]
+        yaml: String, file: String, environment: [String: String], checkingTLSFiles: TLSFilesCheck? = nil
     ) throws(ConfigErrors) -> EdgeConfig {
         let (parsed, syntaxProblems) = ConfigNode.parse(yaml: yaml, origin: .file(file))
         var tree = parsed ?? ConfigNode(.null, at: SourcePosition(origin: .file(file), line: 1, column: 1))
@@ -16,7 +18,7 @@ public enum ConfigLoader {
         problems += EnvironmentOverrides.apply(environment, to: &tree)
         // After a syntax error the tree is unknown: report the error (and the environment's) alone.
         guard parsed != nil else { throw ConfigErrors(problems: ordered(problems)) }
-        let validator = ConfigValidator()
+        let validator = ConfigValidator(checkingTLSFiles: checkingTLSFiles)
         let config = validator.validate(tree)
         problems += validator.problems
         guard problems.isEmpty else { throw ConfigErrors(problems: ordered(problems)) }
@@ -24,10 +26,12 @@ public enum ConfigLoader {
     }
 
     /// The built-in configuration (no file) with `environment` overrides applied.
-    public static func defaults(environment: [String: String]) throws(ConfigErrors) -> EdgeConfig {
+    public static func defaults(
+        environment: [String: String], checkingTLSFiles: TLSFilesCheck? = nil
+    ) throws(ConfigErrors) -> EdgeConfig {
         var tree = ConfigNode(.null, at: SourcePosition(origin: .file("<defaults>"), line: nil, column: nil))
         var problems = EnvironmentOverrides.apply(environment, to: &tree)
-        let validator = ConfigValidator()
+        let validator = ConfigValidator(checkingTLSFiles: checkingTLSFiles)
         let config = validator.validate(tree)
         problems += validator.problems
         guard problems.isEmpty else { throw ConfigErrors(problems: ordered(problems)) }

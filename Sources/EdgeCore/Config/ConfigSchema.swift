@@ -77,8 +77,17 @@ enum ConfigSchema {
         ("algorithm", .scalar), ("dry_run", .scalar), ("shadows", .list(shadow)),
     ])
 
+    /// `{certificate, key}` of one listener under `listen.tls`.
+    static let tlsFiles: ConfigShape = .mapping([("certificate", .scalar), ("key", .scalar)])
+
     static let root: ConfigShape = .mapping([
-        ("listen", .mapping([("rest", .scalar), ("gateway", .scalar), ("admin", .scalar)])),
+        ("listen", .mapping([
+            ("rest", .scalar), ("gateway", .scalar), ("admin", .scalar),
+            // `admin` is in the shape so that setting it gets a clear refusal rather than "unknown key".
+            ("proxy_protocol", .mapping([("rest", .scalar), ("gateway", .scalar), ("admin", .scalar)])),
+            ("tls", .mapping([("rest", tlsFiles), ("gateway", tlsFiles), ("admin", tlsFiles)])),
+            ("tls_handshake_timeout", .scalar),
+        ])),
         ("upstreams", .mapping([
             ("rest", .list(.scalar)), ("gateway", .list(.scalar)),
             ("health", .mapping([

@@ -37,6 +37,19 @@ extension ConfigValidator {
                at: positions[path], path: path, value: config.listen.admin.description)
     }
 
+    /// A PROXY protocol header is believed only from `client_ip.trusted_proxies`; with none listed, a listener
+    /// that expects one could never learn a client address, so that is a mistake to report, not to run.
+    func checkProxyProtocolHasTrustedPeers(_ config: EdgeConfig) {
+        guard config.clientIP.trustedProxies.isEmpty else { return }
+        let flags = config.listen.proxyProtocol
+        for (name, enabled) in [("rest", flags.rest), ("gateway", flags.gateway)] where enabled {
+            let path = ConfigKeyPath.root / "listen" / "proxy_protocol" / name
+            report("PROXY protocol is accepted only from client_ip.trusted_proxies, which is empty; "
+                   + "list the load balancers' addresses there",
+                   at: positions[path], path: path, value: "true")
+        }
+    }
+
     private static func clash(_ a: HostPort, _ b: HostPort) -> Bool {
         guard a.port == b.port, a.port != 0 else { return false }
         let hostA = canonicalHost(a.host)

@@ -5,6 +5,55 @@ extension ConfigValidator {
         update(&config.listen.rest, from: listen, "rest", hostPort)
         update(&config.listen.gateway, from: listen, "gateway", hostPort)
         update(&config.listen.admin, from: listen, "admin", hostPort)
+        if let proxyProtocol = section("proxy_protocol", in: listen) {
+            update(&config.listen.proxyProtocol.rest, from: proxyProtocol, "rest", bool)
+            update(&config.listen.proxyProtocol.gateway, from: proxyProtocol, "gateway", bool)
+            refuseOnAdmin(proxyProtocol, enabled: { self.bool($0, at: $1) == true },
+                          "the admin listener reads no PROXY protocol header; keep it on loopback or a private "
+                          + "network (its socket peer is the client)")
+        }
+        if let tls = section("tls", in: listen) {
+            update(&config.listen.tls.rest, from: tls, "rest", tlsFiles)
+            update(&config.listen.tls.gateway, from: tls, "gateway", tlsFiles)
+            refuseOnAdmin(tls, enabled: { node, _ in if case .null = node.value { false } else { true } },
+                          "the admin listener does not terminate TLS; keep it on loopback (or put a TLS proxy in "
+                          + "front of it); use null here")
+        }
+        update(&config.listen.tlsHandshakeTimeout, from: listen, "tls_handshake_timeout") { node, path in
+            self.duration(node, at: path, allowMilliseconds: true)
+        }
+    }
+
+    /// `admin` under `listen.proxy_protocol` / `listen.tls` is accepted only when it asks for nothing.
+    private func refuseOnAdmin(
+        _ section: Section, enabled: (ConfigNode, ConfigKeyPath) -> Bool, _ message: String
+    ) {
+        guard let node = section.entries["admin"], enabled(node, section.path / "admin") else { return }
+        report(message, about: node, path: section.path / "admin")
+    }
+
+    /// `{certificate, key}`, both non-empty paths; null serves plaintext. The files themselves are checked by
+    /// the caller's `TLSFilesCheck` (EdgeCore does no I/O), reported at the key that names the bad file.
+    func tlsFiles(_ node: ConfigNode, at path: ConfigKeyPath) -> EdgeConfig.TLSFiles?? {
+        if case .null = node.value { return .some(nil) }
+        guard let files = section(node, at: path) else { return nil }
+        var certificate: String?
+        var key: String?
+        update(&certificate, from: files, "certificate") { node, path in self.nonEmptyText(node, at: path) }
+        update(&key, from: files, "key") { node, path in self.nonEmptyText(node, at: path) }
+        for (name, value) in [("certificate", certificate), ("key", key)] where value == nil {
+            guard files.entries[name] == nil else { continue }  // present but bad: reported already
+            report("needs \(name): a PEM file path (both certificate and key are required to serve TLS)",
+                   at: node.position, path: path / name, value: nil)
+        }
+        guard let certificate, let key else { return nil }
+        let tlsFiles = EdgeConfig.TLSFiles(certificate: certificate, key: key)
+        for fault in checkTLSFiles?(tlsFiles) ?? [] {
+            let faultPath = path / fault.file.rawValue
+            report(fault.message, at: positions[faultPath] ?? node.position, path: faultPath,
+                   value: fault.file == .certificate ? certificate : key)
+        }
+        return .some(tlsFiles)
     }
 
     func readUpstreams(_ root: Section, into config: inout EdgeConfig) {

@@ -8,6 +8,12 @@ final class ConfigValidator {
     private(set) var problems: [ConfigProblem] = []
     /// Where each value that was written (rather than defaulted) came from, for cross-field problems.
     private(set) var positions: [ConfigKeyPath: SourcePosition] = [:]
+    /// Reads and checks `listen.tls` files; nil leaves them unchecked (the validator itself does no I/O).
+    let checkTLSFiles: TLSFilesCheck?
+
+    init(checkingTLSFiles checkTLSFiles: TLSFilesCheck? = nil) {
+        self.checkTLSFiles = checkTLSFiles
+    }
 
     /// The entries of one mapping after the unknown-key check, and where the mapping was written.
     struct Section {
@@ -30,6 +36,7 @@ final class ConfigValidator {
         readAdmin(root, into: &config)
         checkListenersAreDistinct(config)
         checkAdminIsProtected(config)
+        checkProxyProtocolHasTrustedPeers(config)
         return config
     }
 

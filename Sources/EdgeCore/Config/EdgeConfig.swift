@@ -20,12 +20,32 @@ public struct EdgeConfig: Sendable, Equatable {
         public var rest = HostPort(host: "127.0.0.1", port: 8080)
         public var gateway = HostPort(host: "127.0.0.1", port: 8081)
         public var admin = HostPort(host: "127.0.0.1", port: 9090)
+        /// Listeners that read a PROXY protocol v1/v2 header first (from `client_ip.trusted_proxies` peers only).
+        public var proxyProtocol = PerListener<Bool>(rest: false, gateway: false)
+        /// Listeners that terminate TLS with these PEM files; nil serves plaintext.
+        public var tls = PerListener<TLSFiles?>(rest: nil, gateway: nil)
+        /// A TLS connection whose handshake has not finished this long after it opened is closed.
+        public var tlsHandshakeTimeout = ConfigDuration.seconds(10)
         public init() {}
+
+        /// The addresses alone: what a reload cannot change (the sockets are bound once).
+        public var addresses: [HostPort] { [rest, gateway, admin] }
     }
 
-    /// A TLS certificate chain and private key, PEM files (paths as written, relative to the working
-    /// directory), for `TLSContextProvider`. Not yet a config key: listeners serve plaintext until the
-    /// listener wiring lands (issue 7).
+    /// One value for each of the proxy's public listeners (`listen.proxy_protocol`, `listen.tls`). The admin
+    /// listener has neither: it stays on loopback or a private network.
+    public struct PerListener<Value: Sendable & Equatable>: Sendable, Equatable {
+        public var rest: Value
+        public var gateway: Value
+
+        public init(rest: Value, gateway: Value) {
+            self.rest = rest
+            self.gateway = gateway
+        }
+    }
+
+    /// A listener's TLS certificate chain and private key, PEM files (paths as written, relative to the
+    /// working directory). Read when the proxy starts and again on every reload.
     public struct TLSFiles: Sendable, Equatable {
         public var certificate: String
         public var key: String

@@ -31,7 +31,7 @@ public struct AdminResponses: Sendable {
             live: source.gauges.read(), databaseUp: figures.databaseUp, dropped: figures.droppedSnapshots,
             generation: source.config.generation,
             uptimeSeconds: Double(max(0, source.clock() - source.startedAt)) / 1e9
-        )
+        ) + source.metricsSupplement()
     }
 
     /// The `/dashboard` page.

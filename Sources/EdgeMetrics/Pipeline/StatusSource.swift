@@ -10,13 +10,17 @@ public struct StatusSource: Sendable {
     public var clock: MetricsClock
     /// More rows appended to `/status` (the proxy's upstream health table).
     public var supplement: @Sendable () -> String
+    /// More Prometheus families appended to `/metrics` (the proxy's PROXY protocol and TLS counters).
+    public var metricsSupplement: @Sendable () -> String
 
     public init(
         gauges: ConnectionGauges, pipeline: MetricsPipeline, config: ConfigState, version: String,
         startedAt: Int64, clock: @escaping MetricsClock = MetricsClocks.wall,
-        supplement: @escaping @Sendable () -> String = { "" }
+        supplement: @escaping @Sendable () -> String = { "" },
+        metricsSupplement: @escaping @Sendable () -> String = { "" }
     ) {
         self.supplement = supplement
+        self.metricsSupplement = metricsSupplement
         self.gauges = gauges
         self.pipeline = pipeline
         self.config = config

@@ -13,18 +13,22 @@ final class GatewayContext: Sendable {
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
     let handshakeTimeout: TimeAmount
-    /// `gateway.public_url`; nil: `ws://` + the listener's own address.
+    /// `gateway.public_url`; nil: `ws://` (`wss://` with TLS) + the listener's own address.
     let publicURL: String?
     let listenHost: String
     let clock: @Sendable () -> Int64
     let telemetry: ProxyTelemetry?
+    /// PROXY header and TLS before HTTP, for connections accepted while this context is in force.
+    let preamble: ConnectionPreamble
     private let nextUpstream = Atomic<Int>(0)
 
     /// A reload carries over `previous`'s open-connection counts and sessions: existing sessions keep
     /// running; the new limits apply to new connections.
     init(config: EdgeConfig, telemetry: ProxyTelemetry? = nil,
-         clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds, carryingOver previous: GatewayContext? = nil) {
+         clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds, preamble: ConnectionPreamble = ConnectionPreamble(),
+         carryingOver previous: GatewayContext? = nil) {
         self.telemetry = telemetry
+        self.preamble = preamble
         if let previous {
             connections = previous.connections
             connections.setLimits(maxPerIP: config.gateway.maxConnectionsPerIP)

@@ -19,8 +19,12 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The client IP holding a connection slot, released when the connection closes.
     var slotHolder: IPAddress?
 
-    init(shared: GatewayContext) {
+    /// The client as the listener learned it (a PROXY header's source, else the socket peer).
+    let client: IPAddress?
+
+    init(shared: GatewayContext, client: IPAddress?) {
         self.shared = shared
+        self.client = client
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -73,7 +77,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, "/available"), (.HEAD, "/available"):
             shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
             let port = context.channel.localAddress?.port ?? 0
-            let body = AvailableResponse.body(publicURL: shared.publicURL, listenHost: shared.listenHost, port: port)
+            let body = AvailableResponse.body(publicURL: shared.publicURL, listenHost: shared.listenHost, port: port,
+                                              secure: shared.preamble.tls != nil)
             write(LocalResponse(status: .ok, headers: [], body: body), close: false, keepAlive: head.isKeepAlive,
                   context: context)
         case (_, "/"):
@@ -99,7 +104,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 /// `GET /available`: the proxy's own public gateway address (CONTRACT section 4), never the upstream's.
 enum AvailableResponse {
-    static func body(publicURL: String?, listenHost: String, port: Int) -> String {
+    /// Without `gateway.public_url`: `ws://` (`wss://` when the listener terminates TLS) and the listener's address.
+    static func body(publicURL: String?, listenHost: String, port: Int, secure: Bool = false) -> String {
         let url: String
         let announcedPort: Int
         if let publicURL, let parsed = UpstreamURL(parsing: publicURL) {
@@ -107,7 +113,7 @@ enum AvailableResponse {
             announcedPort = parsed.port
         } else {
             let host = listenHost.contains(":") ? "[\(listenHost)]" : listenHost
-            url = "ws://\(host):\(port)"
+            url = (secure ? "wss" : "ws") + "://\(host):\(port)"
             announcedPort = port
         }
         return "{\"name\": \"production-1\", \"url\": \"\(JSONEscaping.escape(url))\", \"port\": \(announcedPort)}"

@@ -42,26 +42,39 @@ final class GatewayListener: Sendable {
                     gauges.active.add(1, ordering: .relaxed)
                     channel.closeFuture.whenComplete { _ in gauges.active.subtract(1, ordering: .relaxed) }
                 }
-                let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: shared.limits.maxMessageSize,
-                    automaticErrorHandling: false,
-                    shouldUpgrade: { channel, head in GatewayUpgrade.shouldUpgrade(channel: channel, head: head, shared: shared) },
-                    upgradePipelineHandler: { channel, _ in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
-                )
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false,
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: true,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
-                    try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(shared: shared))
+                    // The HTTP pipeline follows the PROXY header and TLS handlers, once the client is known.
+                    try shared.preamble.configure(channel: channel) { origin in
+                        try Self.installHTTP(on: channel, client: origin.client, shared: shared,
+                                             decoderLimits: decoderLimits)
+                    }
                 }
             }
             .bind(host: address.host, port: address.port)
             .get()
+    }
+
+    /// NIO's HTTP/1.1 codec with the WebSocket upgrader, and a `GatewayHTTPHandler` for the client at `client`
+    /// (the PROXY header's source, else the socket peer).
+    private static func installHTTP(
+        on channel: any Channel, client: IPAddress?, shared: GatewayContext,
+        decoderLimits: NIOHTTPDecoderLimitConfiguration
+    ) throws {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: shared.limits.maxMessageSize,
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in GatewayUpgrade.shouldUpgrade(channel: channel, head: head, shared: shared) },
+            upgradePipelineHandler: { channel, _ in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
+        )
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withPipeliningAssistance: false,
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
+            withErrorHandling: false,
+            withOutboundHeaderValidation: true,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: decoderLimits
+        )
+        try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(shared: shared, client: client))
     }
 }
 
@@ -76,7 +89,7 @@ enum GatewayUpgrade {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard path == "/", let handler = try? channel.pipeline.syncOperations.handler(type: GatewayHTTPHandler.self)
         else { return loop.makeSucceededFuture(nil) }
-        let peer = channel.remoteAddress?.ipAddress
+        let peer = handler.client
         let peerTrusted = peer.map(shared.resolver.isTrusted) ?? false
         let client = peer.map { shared.resolver.resolve(peer: $0, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"]) }
             ?? .v4(0)

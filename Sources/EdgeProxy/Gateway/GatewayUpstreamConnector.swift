@@ -83,7 +83,8 @@ enum GatewayUpstreamConnector {
         let timeout = loop.scheduleTask(in: shared.connectTimeout + shared.handshakeTimeout) {
             promise.fail(GatewayUpstreamError.timedOut)
         }
-        let head = upstreamRequest(clientRequest, server: server, peer: peer, peerTrusted: peerTrusted)
+        let head = upstreamRequest(clientRequest, server: server, peer: peer, peerTrusted: peerTrusted,
+                                   proto: shared.preamble.httpScheme)
         bootstrap.connect(host: server.host, port: server.port).whenComplete { result in
             switch result {
             case .success(let channel):
@@ -104,16 +105,16 @@ enum GatewayUpstreamConnector {
 
     /// The client's upgrade request as sent upstream: the client's own headers minus hop-by-hop and the
     /// WebSocket handshake fields (the upgrader sets its own key; extensions are not negotiated through the
-    /// relay), plus `X-Forwarded-For`/`-Proto`.
+    /// relay), plus `X-Forwarded-For`/`-Proto` (`proto`: `https` when the client came over TLS).
     static func upstreamRequest(
-        _ request: HTTPRequestHead, server: UpstreamURL, peer: IPAddress?, peerTrusted: Bool
+        _ request: HTTPRequestHead, server: UpstreamURL, peer: IPAddress?, peerTrusted: Bool, proto: String = "http"
     ) -> HTTPRequestHead {
         var headers = request.headers
         HopByHopHeaders.strip(&headers)
         for name in ["sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept"] {
             headers.remove(name: name)
         }
-        ForwardedHeaders.setForwarding(&headers, peer: peer, peerTrusted: peerTrusted, proto: "http")
+        ForwardedHeaders.setForwarding(&headers, peer: peer, peerTrusted: peerTrusted, proto: proto)
         if !headers.contains(name: "host") { headers.add(name: "Host", value: server.hostPort.description) }
         let uri = server.path == "/" ? request.uri : server.path
         return HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)

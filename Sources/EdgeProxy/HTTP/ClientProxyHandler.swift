@@ -22,6 +22,10 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     var pool: UpstreamPool?
     private var peer: IPAddress?
     private var peerTrusted = false
+    /// The client as the listener learned it (a PROXY header's source); nil: the socket peer.
+    private let client: IPAddress?
+    /// `X-Forwarded-Proto`: `https` on a TLS listener.
+    private let scheme: String
     private var requestIDs = RequestIDGenerator()
 
     // The current exchange.
@@ -58,9 +62,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     init(
         contexts: ContextSwitch<ProxyConnectionContext>.Box, headerTimeout: HeaderTimeoutHandler? = nil,
-        phase: ConnectionPhase? = nil
+        phase: ConnectionPhase? = nil, client: IPAddress? = nil, scheme: String = "http"
     ) {
         self.contexts = contexts
+        self.client = client
+        self.scheme = scheme
         self.shared = contexts.current
         self.deadlines = ClientDeadlines(headerTimeout: shared.headerTimeout, readTimeout: shared.readTimeout,
                                          idleTimeout: shared.idleTimeout)
@@ -89,7 +95,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     private func connectionBecameActive(context: ChannelHandlerContext) {
         guard peer == nil else { return }
-        peer = context.channel.remoteAddress?.ipAddress
+        peer = client ?? context.channel.remoteAddress?.ipAddress
         peerTrusted = peer.map(shared.isTrusted) ?? false
         deadlines.idleSince = context.eventLoop.now
         armDeadlineTimer()
@@ -338,7 +344,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .sendRequest(var held, let end):
             guard let upstream, let head = requestHead else { return }
             let upstreamHead = ForwardedHeaders.upstreamRequest(
-                head, peer: peer, peerTrusted: peerTrusted, requestID: requestID, proto: "http"
+                head, peer: peer, peerTrusted: peerTrusted, requestID: requestID, proto: scheme
             )
             upstream.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
             while let buffer = held.popFirst() {

@@ -68,7 +68,16 @@ final class ConnectionRefusalHandler: ChannelInboundHandler {
         }
     }
 
+    /// Added after a PROXY header, the connection is active already.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { respond(context: context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        respond(context: context)
+    }
+
+    private func respond(context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(response.closingBytes(allocator: context.channel.allocator)))
             .assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
     }

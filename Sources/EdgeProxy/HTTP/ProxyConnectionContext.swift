@@ -23,13 +23,16 @@ final class ProxyConnectionContext: Sendable {
     let clock: @Sendable () -> Int64
     /// Shards and gauges; nil in tests that don't look at metrics.
     let telemetry: ProxyTelemetry?
+    /// PROXY header and TLS before HTTP, for connections accepted while this context is in force.
+    let preamble: ConnectionPreamble
 
     init(
         admitter: any RequestAdmitter, pools: UpstreamPoolGroup, limits: EdgeConfig.Proxy, trustedProxies: [CIDR],
         clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds, telemetry: ProxyTelemetry? = nil,
-        carryingOver previous: ProxyConnectionContext? = nil
+        preamble: ConnectionPreamble = ConnectionPreamble(), carryingOver previous: ProxyConnectionContext? = nil
     ) {
         self.clock = clock
+        self.preamble = preamble
         self.telemetry = telemetry
         self.admitter = admitter
         self.pools = pools

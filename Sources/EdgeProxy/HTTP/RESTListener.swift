@@ -28,38 +28,51 @@ final class RESTListener: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let box = contexts.box(for: channel.eventLoop)
                     let shared = box.current
-                    let sync = channel.pipeline.syncOperations
-                    let gauges = shared.telemetry?.gauges
-                    gauges?.accepted.add(1, ordering: .relaxed)
-                    if let peer = channel.remoteAddress?.ipAddress {
-                        if let refusal = shared.connections.acquire(peer) {
-                            try sync.addHandler(ConnectionRefusalHandler(refusal))
-                            return
-                        }
-                        channel.closeFuture.whenComplete { _ in shared.connections.release(peer) }
+                    shared.telemetry?.gauges.accepted.add(1, ordering: .relaxed)
+                    // The HTTP pipeline follows the PROXY header and TLS handlers, once the client is known.
+                    try shared.preamble.configure(channel: channel) { origin in
+                        try Self.installHTTP(on: channel, client: origin.client, box: box, shared: shared)
                     }
-                    shared.channels.track(channel)
-                    let phase = gauges.map(ConnectionPhase.init)
-                    if let gauges {
-                        gauges.handled.add(1, ordering: .relaxed)
-                        gauges.active.add(1, ordering: .relaxed)
-                        phase?.enter(.waiting)
-                        let bound = NIOLoopBound(phase, eventLoop: channel.eventLoop)
-                        channel.closeFuture.whenComplete { _ in
-                            gauges.active.subtract(1, ordering: .relaxed)
-                            bound.value?.enter(.none)
-                        }
-                    }
-                    try RESTListener.addHTTPHandlers(to: channel, contexts: box, phase: phase)
                 }
             }
             .bind(host: address.host, port: address.port)
             .get()
     }
 
+    /// The connection cap, the gauges, the header timeout, NIO's HTTP/1.1 codec and a `ClientProxyHandler`
+    /// for the client at `client` (the PROXY header's source, else the socket peer).
+    private static func installHTTP(
+        on channel: any Channel, client: IPAddress?, box: ContextSwitch<ProxyConnectionContext>.Box,
+        shared: ProxyConnectionContext
+    ) throws {
+        let sync = channel.pipeline.syncOperations
+        let gauges = shared.telemetry?.gauges
+        if let client {
+            if let refusal = shared.connections.acquire(client) {
+                try sync.addHandler(ConnectionRefusalHandler(refusal))
+                return
+            }
+            channel.closeFuture.whenComplete { _ in shared.connections.release(client) }
+        }
+        shared.channels.track(channel)
+        let phase = gauges.map(ConnectionPhase.init)
+        if let gauges {
+            gauges.handled.add(1, ordering: .relaxed)
+            gauges.active.add(1, ordering: .relaxed)
+            phase?.enter(.waiting)
+            let bound = NIOLoopBound(phase, eventLoop: channel.eventLoop)
+            channel.closeFuture.whenComplete { _ in
+                gauges.active.subtract(1, ordering: .relaxed)
+                bound.value?.enter(.none)
+            }
+        }
+        try addHTTPHandlers(to: channel, contexts: box, phase: phase, client: client, scheme: shared.preamble.httpScheme)
+    }
+
     /// The HTTP/1.1 handlers of a client connection: head-start marker, NIO's codec, the proxy handler.
     static func addHTTPHandlers(
-        to channel: any Channel, contexts box: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase?
+        to channel: any Channel, contexts box: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase?,
+        client: IPAddress?, scheme: String
     ) throws {
         let sync = channel.pipeline.syncOperations
         var limits = NIOHTTPDecoderLimitConfiguration()
@@ -80,6 +93,7 @@ final class RESTListener: Sendable {
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: limits
         )
-        try sync.addHandler(ClientProxyHandler(contexts: box, headerTimeout: headerTimeout, phase: phase))
+        try sync.addHandler(ClientProxyHandler(
+            contexts: box, headerTimeout: headerTimeout, phase: phase, client: client, scheme: scheme))
     }
 }

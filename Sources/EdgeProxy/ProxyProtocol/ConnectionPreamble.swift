@@ -15,18 +15,30 @@ struct ConnectionPreamble: Sendable {
     var proxyProtocol: ProxyProtocolSettings?
     /// The listener's TLS contexts; nil: plaintext.
     var tls: TLSContextProvider?
+    /// How long a TLS handshake may take from the connection's opening (the PROXY header included).
+    var tlsHandshakeTimeout: TimeAmount
+    /// Shared by the listener's connections; nil counts nothing.
+    var tlsCounters: TLSHandshakeCounters?
 
-    init(proxyProtocol: ProxyProtocolSettings? = nil, tls: TLSContextProvider? = nil) {
+    init(
+        proxyProtocol: ProxyProtocolSettings? = nil, tls: TLSContextProvider? = nil,
+        tlsHandshakeTimeout: TimeAmount = .seconds(10), tlsCounters: TLSHandshakeCounters? = nil
+    ) {
         self.proxyProtocol = proxyProtocol
         self.tls = tls
+        self.tlsHandshakeTimeout = tlsHandshakeTimeout
+        self.tlsCounters = tlsCounters
     }
+
+    /// The scheme clients use: `https` with TLS, `http` without (`X-Forwarded-Proto`).
+    var httpScheme: String { tls == nil ? "http" : "https" }
 
     /// Adds the preamble's handlers to a new child channel, then `install`s the rest through the origin.
     /// Call from the `childChannelInitializer`, on the channel's loop.
     func configure(channel: any Channel, install: @escaping (ConnectionOrigin) throws -> Void) throws {
         let sync = channel.pipeline.syncOperations
         guard let proxyProtocol else {
-            if let tls { try sync.addTLSServerHandler(tls.context, position: .first) }
+            if let tls { try addTLS(tls, to: sync, position: .first) }
             try install(ConnectionOrigin(peer: channel.remoteAddress, proxyHeader: nil))
             return
         }
@@ -36,7 +48,15 @@ struct ConnectionPreamble: Sendable {
             maximumV2Length: proxyProtocol.maximumV2Length, counters: proxyProtocol.counters, onOrigin: install
         ))
         try sync.addHandler(decoder, position: .first)
-        if let tls { try sync.addTLSServerHandler(tls.context, position: .after(decoder)) }
+        if let tls { try addTLS(tls, to: sync, position: .after(decoder)) }
+    }
+
+    private func addTLS(
+        _ tls: TLSContextProvider, to sync: ChannelPipeline.SynchronousOperations,
+        position: ChannelPipeline.SynchronousOperations.Position
+    ) throws {
+        try sync.addTLSServerHandler(tls.context, handshakeTimeout: tlsHandshakeTimeout, counters: tlsCounters,
+                                     position: position)
     }
 }
 

@@ -14,10 +14,15 @@ struct ProxyGeneration: Sendable {
     let pools: UpstreamPoolGroup
     let rest: ProxyConnectionContext
     let gateway: GatewayContext
+    /// PROXY protocol and TLS counters, the same object in every generation.
+    let counters: ListenerCounters
 
     static func build(
         config: EdgeConfig, previous: ProxyGeneration?, group: any EventLoopGroup, telemetry: ProxyTelemetry?
     ) throws -> ProxyGeneration {
+        // First: the TLS files are read, so a bad one fails the build before any other part is made.
+        let counters = previous?.counters ?? ListenerCounters()
+        let preambles = try ListenerPreambles(config: config, counters: counters)
         let sameStore = previous.map {
             $0.config.rateLimits.store == config.rateLimits.store
                 && $0.config.rateLimits.onStoreFailure == config.rateLimits.onStoreFailure
@@ -49,20 +54,22 @@ struct ProxyGeneration: Sendable {
         )
         let rest = ProxyConnectionContext(
             admitter: admitter, pools: pools, limits: config.proxy, trustedProxies: config.clientIP.trustedProxies,
-            telemetry: telemetry, carryingOver: previous?.rest
+            telemetry: telemetry, preamble: preambles.rest, carryingOver: previous?.rest
         )
-        let gateway = GatewayContext(config: config, telemetry: telemetry, carryingOver: previous?.gateway)
+        let gateway = GatewayContext(config: config, telemetry: telemetry, preamble: preambles.gateway,
+                                     carryingOver: previous?.gateway)
         return ProxyGeneration(
             number: (previous?.number ?? 0) + 1, config: config, limiter: limiter, fleet: fleet, pools: pools,
-            rest: rest, gateway: gateway
+            rest: rest, gateway: gateway, counters: counters
         )
     }
 
-    /// Keys whose change needs a restart (listeners, the backend, the metrics database, the bucket cap);
-    /// a reload keeps their old values and reports them.
+    /// Keys whose change needs a restart (listener addresses, the backend, the metrics database, the bucket
+    /// cap); a reload keeps their old values and reports them. `listen.proxy_protocol`, `listen.tls` (files
+    /// re-read) and `listen.tls_handshake_timeout` apply to new connections.
     static func restartOnlyChanges(from old: EdgeConfig, to new: EdgeConfig) -> [String] {
         var keys: [String] = []
-        if old.listen != new.listen { keys.append("listen") }
+        if old.listen.addresses != new.listen.addresses { keys.append("listen") }
         if old.backend != new.backend { keys.append("backend") }
         if old.metrics != new.metrics { keys.append("metrics") }
         if old.admin != new.admin { keys.append("admin") }

@@ -74,7 +74,9 @@ actor ProxyReloader {
         let old = state.generation
         let needsRestart = ProxyGeneration.restartOnlyChanges(from: old.config, to: requested)
         var config = requested
-        config.listen = old.config.listen
+        config.listen.rest = old.config.listen.rest
+        config.listen.gateway = old.config.listen.gateway
+        config.listen.admin = old.config.listen.admin
         config.backend = old.config.backend
         config.metrics = old.config.metrics
         config.admin = old.config.admin

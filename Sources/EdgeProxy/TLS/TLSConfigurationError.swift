@@ -1,3 +1,5 @@
+import EdgeCore
+
 /// Why a listener's certificate and key could not be turned into a TLS context; each names the file and
 /// what to do, for the start-up error, `check-config`-style logs and the reload result.
 public enum TLSConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -25,6 +27,18 @@ public enum TLSConfigurationError: Error, Equatable, Sendable, CustomStringConve
             "TLS \(role.rawValue) file '\(path)' is not a valid PEM \(role.rawValue): \(detail)"
         case .keyDoesNotMatchCertificate(let certificate, let key):
             "TLS private key '\(key)' does not belong to the certificate '\(certificate)'"
+        }
+    }
+}
+
+extension TLSConfigurationError {
+    /// The error as a config problem at `listen.tls.<listener>.certificate` or `.key`.
+    public var fault: TLSFileFault {
+        switch self {
+        case .missingFile(_, let role), .unreadableFile(_, let role), .invalidPEM(_, let role, _):
+            TLSFileFault(file: role == .certificate ? .certificate : .key, message: description)
+        case .keyDoesNotMatchCertificate:
+            TLSFileFault(file: .key, message: description)
         }
     }
 }

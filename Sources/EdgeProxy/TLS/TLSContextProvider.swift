@@ -37,6 +37,16 @@ public final class TLSContextProvider: Sendable {
         }
     }
 
+    /// The `TLSFilesCheck` for `ConfigLoader`: builds a context from `files` and reports why it could not.
+    public static let check: TLSFilesCheck = { files in
+        do throws(TLSConfigurationError) {
+            _ = try makeContext(files: files)
+            return []
+        } catch {
+            return [error.fault]
+        }
+    }
+
     /// A TLS 1.2+ server context offering HTTP/1.1 by ALPN (the proxy speaks nothing else).
     public static func makeContext(files: EdgeConfig.TLSFiles) throws(TLSConfigurationError) -> NIOSSLContext {
         let chain = try certificates(at: files.certificate)

@@ -19,8 +19,11 @@ public final class ProxyTelemetry: Sendable {
     let shards: EventLoopLocal<MetricsShard>
     /// Requests per client per aligned window, for `ayaka-edge tune`; one recorder per loop like the shards.
     let windows: EventLoopLocal<WindowRecorder>
-    /// Extra `/status` rows from the proxy (upstream health), rendered at each request of the page.
+    /// Extra `/status` rows from the proxy (listener counters, upstream health), rendered at each request of
+    /// the page.
     private let supplement = StatusSupplement()
+    /// Extra `/metrics` families from the proxy (PROXY protocol and TLS counters).
+    private let metricsSupplement = StatusSupplement()
 
     public init(config: EdgeConfig, version: String, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
@@ -45,18 +48,23 @@ public final class ProxyTelemetry: Sendable {
 
     public func statusSource(version: String) -> StatusSource {
         let supplement = self.supplement
+        let metricsSupplement = self.metricsSupplement
         return StatusSource(
             gauges: gauges, pipeline: pipeline, config: configState, version: version, startedAt: startedAt,
-            supplement: { supplement.render() }
+            supplement: { supplement.render() }, metricsSupplement: { metricsSupplement.render() }
         )
     }
 
     func setStatusSupplement(_ render: @escaping @Sendable () -> String) {
         supplement.set(render)
     }
+
+    func setMetricsSupplement(_ render: @escaping @Sendable () -> String) {
+        metricsSupplement.set(render)
+    }
 }
 
-/// The proxy's own `/status` rows, set once the listeners run.
+/// The proxy's own `/status` rows (or `/metrics` families), set once the listeners run.
 final class StatusSupplement: Sendable {
     private let renderer = Mutex<@Sendable () -> String>({ "" })
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeCore
+import EdgeProxy
 import Foundation
 
 struct CheckConfig: ParsableCommand {
@@ -8,7 +9,8 @@ struct CheckConfig: ParsableCommand {
         abstract: "Validate a config file: exit 0 when valid, 1 with every problem listed.",
         discussion: """
             Each problem is one line: FILE:LINE:COLUMN: KEY.PATH: what is wrong (got 'VALUE').
-            AYAKA_EDGE_* environment overrides are applied and checked too.
+            AYAKA_EDGE_* environment overrides are applied and checked too, and the listen.tls
+            certificate and key files are read.
             """
     )
 
@@ -24,7 +26,10 @@ struct CheckConfig: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            let config = try ConfigLoader.load(yaml: text, file: file, environment: ProcessInfo.processInfo.environment)
+            let config = try ConfigLoader.load(
+                yaml: text, file: file, environment: ProcessInfo.processInfo.environment,
+                checkingTLSFiles: TLSContextProvider.check
+            )
             print("\(file): valid")
             print(ConfigReport.summary(config))
         } catch {

@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeProxy
 import Foundation
 
 /// Finds, reads and loads the config file (reading is the executable's job: EdgeCore does no I/O).
@@ -11,14 +12,17 @@ enum ConfigFile {
         return FileManager.default.fileExists(atPath: defaultPath) ? defaultPath : nil
     }
 
-    /// Loads the config; problems are thrown as `ConfigErrors` (every problem, with file and line).
+    /// Loads the config; problems are thrown as `ConfigErrors` (every problem, with file and line). The
+    /// `listen.tls` files are read and checked too (a missing, unreadable or mismatched file is a problem).
     static func load(_ explicit: String?) throws -> (EdgeConfig, source: String) {
         let environment = ProcessInfo.processInfo.environment
         guard let path = resolvePath(explicit) else {
-            return (try ConfigLoader.defaults(environment: environment), "built-in defaults")
+            return (try ConfigLoader.defaults(environment: environment, checkingTLSFiles: TLSContextProvider.check),
+                    "built-in defaults")
         }
         let text = try read(path)
-        return (try ConfigLoader.load(yaml: text, file: path, environment: environment), path)
+        return (try ConfigLoader.load(yaml: text, file: path, environment: environment,
+                                      checkingTLSFiles: TLSContextProvider.check), path)
     }
 
     static func read(_ path: String) throws -> String {

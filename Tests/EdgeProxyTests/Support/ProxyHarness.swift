@@ -31,7 +31,7 @@ struct ProxyHarness {
         upstreamPorts: [Int], admitter: any RequestAdmitter = ClosureAdmitter.relayAll,
         configure: (inout EdgeConfig.Proxy) -> Void = { _ in }, trusted: [CIDR] = [],
         host: String = "127.0.0.1", clock: @escaping @Sendable () -> Int64 = WallClock.nowNanoseconds,
-        health: EdgeConfig.Upstreams.Health = .init()
+        health: EdgeConfig.Upstreams.Health = .init(), preamble: ConnectionPreamble = ConnectionPreamble()
     ) async throws -> ProxyHarness {
         var limits = EdgeConfig.Proxy()
         configure(&limits)
@@ -39,7 +39,7 @@ struct ProxyHarness {
         let servers = upstreamPorts.map { UpstreamURL(scheme: .http, host: "127.0.0.1", port: $0) }
         let pools = UpstreamPoolGroup(group: group, servers: servers, proxy: limits, health: health)
         let shared = ProxyConnectionContext(
-            admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted, clock: clock
+            admitter: admitter, pools: pools, limits: limits, trustedProxies: trusted, clock: clock, preamble: preamble
         )
         let listener = RESTListener(
             address: HostPort(host: host, port: 0), group: group, contexts: ContextSwitch(group: group, initial: shared)

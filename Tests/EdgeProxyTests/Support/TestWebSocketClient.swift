@@ -27,9 +27,13 @@ final class TestWebSocketClient: Sendable {
         self.queue = queue
     }
 
-    static func connect(port: Int, path: String = "/", headers: [(String, String)] = []) async throws
-        -> TestWebSocketClient
-    {
+    /// - Parameters:
+    ///   - proxyHeader: sent in clear first, as a load balancer does.
+    ///   - tls: speak TLS (no certificate verification: the test certificates are self-signed).
+    static func connect(
+        port: Int, path: String = "/", headers: [(String, String)] = [], proxyHeader: [UInt8]? = nil,
+        tls: Bool = false
+    ) async throws -> TestWebSocketClient {
         let queue = NIOLockedValueBox<[Event]>([])
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let upgraded = loop.makePromise(of: Void.self)
@@ -44,6 +48,8 @@ final class TestWebSocketClient: Sendable {
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let proxyHeader { try channel.pipeline.syncOperations.addHandler(PrefaceWriter(bytes: proxyHeader)) }
+                    if tls { try channel.pipeline.syncOperations.addHandler(try TestTLS.clientHandler()) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(
                         withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
                     )
