@@ -31,15 +31,15 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // The current exchange.
     private var requestHead: HTTPRequestHead?
     private var requestID = ""
-    private var admission = Admission.relay()
+    var admission = Admission.relay()
     private var bodyBytes = 0
     var upstream: UpstreamConnection?
     private var retriedStaleConnection = false
     private var upstreamKeepAlive = true
-    private var closeClientAfterResponse = false
-    private var responseInProgress = false
+    var closeClientAfterResponse = false
+    var responseInProgress = false
     /// The proxy is shutting down: no further request on this connection.
-    private var draining = false
+    var draining = false
     /// A shared store is deciding on the current head.
     private var admitting = false
     /// The current request's `.end` arrived: parts from now on belong to the next (pipelined) request.
@@ -445,7 +445,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     /// Writes a complete response of the proxy's own, with the admission's headers (rate-limit fields).
-    private func writeLocal(_ response: LocalResponse, close: Bool, context: ChannelHandlerContext) {
+    func writeLocal(_ response: LocalResponse, close: Bool, context: ChannelHandlerContext) {
         let version = requestHead?.version ?? .http1_1
         let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
         var headers = response.headerFields(extra: admission.responseHeaders, keepAlive: keepAlive)
@@ -461,38 +461,5 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         if close {
             written.assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
         }
-    }
-
-    // MARK: drain
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is DrainRequested else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        draining = true
-        if machine.isIdle {
-            context.close(promise: nil)
-        } else {
-            // Finish the exchange under way, tell the client (`Connection: close` if the head is still to
-            // come), then close.
-            closeClientAfterResponse = true
-        }
-    }
-
-    // MARK: errors
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
-            context.close(promise: nil)
-            return
-        }
-        // The decoder closes the connection right after this; answer first if no response is under way.
-        if !responseInProgress {
-            let response: LocalResponse = parserError == .headerOverflow ? .headersTooLarge : .badRequest
-            admission = .relay()
-            writeLocal(response, close: true, context: context)
-        }
-        run(machine.clientClosed())
     }
 }
