@@ -657,7 +657,8 @@ class Bench:
             out["fleet added p50 ms"] = rows["fleet"]["p50_ms"] - rows["default"]["p50_ms"]
             out["fleet added p99 ms (goal <= 1)"] = rows["fleet"]["p99_ms"] - rows["default"]["p99_ms"]
         if self.redis_stats:
-            out["fleet: redis-server commands per request"] = self.redis_stats["commands"]
+            out["fleet: redis-server commands per request (a script's own calls included)"] = \
+                self.redis_stats["commands"]
             out["fleet: redis-server CPU µs per request"] = self.redis_stats["cpu_us"]
         return out
 
