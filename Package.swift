@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .executable(name: "ayaka-edge", targets: ["ayaka-edge"]),
         .library(name: "EdgeCore", targets: ["EdgeCore"]),
+        // For Benchmarks/ (the tuning recorder's micro-benchmark); the executable is the product users run.
+        .library(name: "EdgeMetrics", targets: ["EdgeMetrics"]),
         .library(name: "EdgeProxy", targets: ["EdgeProxy"]),
         .library(name: "AyakaBackend", targets: ["AyakaBackend"]),
     ],

@@ -16,7 +16,11 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "LimiterBenchmarks",
-            dependencies: [.product(name: "EdgeCore", package: "ayaka-edge")],
+            dependencies: [
+                .product(name: "EdgeCore", package: "ayaka-edge"),
+                // WindowRecorder (metrics.tuning_windows): its cost per request.
+                .product(name: "EdgeMetrics", package: "ayaka-edge"),
+            ],
             path: "Benchmarks/LimiterBenchmarks"
         ),
     ]

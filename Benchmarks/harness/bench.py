@@ -3,9 +3,10 @@
 
 Starts one upstream for everyone, then ayaka-edge, nginx and HAProxy in front of it (configs rendered from
 Benchmarks/peers/templates into Benchmarks/peers/generated), runs each scenario for all contenders in
-alternation (round r runs the contenders in an order rotated by r: A B C, B C A, C A B, ...), and writes
-Benchmarks/results/latest.{json,csv,md}. Every process it starts is stopped on exit. Loopback only.
-See Benchmarks/README.md.
+alternation (round r runs the contenders in an order rotated by r: A B C, B C A, C A B, ...), then ayaka-edge
+variants side by side (metrics off, fleet mode with a local redis-server, no tuning histograms) against its
+default config the same way, and writes Benchmarks/results/latest.{json,csv,md}. Every process it starts is
+stopped on exit. Loopback only. See Benchmarks/README.md.
 """
 import argparse
 import csv
@@ -47,6 +48,23 @@ SCENARIOS = [
     ("c1000", "3 1,000 connections GET", "base", 1000, "get"),
     ("reject", "4 rejecting: limit 10/s, most get 429", "reject", 64, "get"),
     ("xff10k", "5 10,000 client IPs via X-Forwarded-For", "xff", 64, "xff"),
+]
+
+# ayaka-edge variants, run side by side against `default` on scenario 1 (issues #5, #8, #9):
+# id, what differs, ayaka-edge.yaml.tmpl values it overrides ({redis_port}: the harness's redis-server).
+VARIANT_SCENARIO = SCENARIOS[0]
+VARIANTS = [
+    ("default", "default config: metrics on, memory store, tuning windows [1s, 10s, 1m, 10m, 1h]", {}),
+    ("metrics-off", "metrics.enabled: false (no SQLite)", {"METRICS_ENABLED": "false"}),
+    ("fleet", "rate_limits.store: redis://127.0.0.1:PORT/0 (local redis-server)",
+     {"RATE_LIMIT_STORE": "redis://127.0.0.1:{redis_port}/0"}),
+    ("tuning-off", "metrics.tuning_windows: [] (no tuning histograms)", {"TUNING_WINDOWS": "[]"}),
+]
+# label, numerator variant, denominator variant: req/s ratios of one run
+VARIANT_RATIOS = [
+    ("metrics on / off req/s (target >= 0.97)", "default", "metrics-off"),
+    ("fleet / memory req/s (goal >= 0.8)", "fleet", "default"),
+    ("tuning windows on / off req/s", "default", "tuning-off"),
 ]
 
 
@@ -132,6 +150,15 @@ def http(method, port, path, body=None, headers=None, timeout=10):
         return e.code, e.read()
 
 
+def redis_counters(port):
+    """Commands processed and CPU µs used so far by the redis-server on `port` (from INFO)."""
+    out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), "INFO"], capture_output=True,
+                         text=True, timeout=10).stdout
+    info = dict(line.split(":", 1) for line in out.splitlines() if ":" in line and not line.startswith("#"))
+    return dict(commands=int(info["total_commands_processed"]),
+                cpu_us=1e6 * (float(info["used_cpu_user"]) + float(info["used_cpu_sys"])))
+
+
 def rss_kib(pid):
     """VmRSS of a process and all its descendants, in KiB."""
     total = 0
@@ -195,6 +222,50 @@ def render(template, out, values):
     return out
 
 
+def median_of_rounds(rs):
+    """One table row from the wrk runs of one contender (or variant) in one scenario: medians over rounds."""
+    rps = [r["rps"] for r in rs]
+    med = statistics.median(rps)
+    total = sum(r["requests"] for r in rs)
+    return dict(
+        rps=med, rps_min=min(rps), rps_max=max(rps),
+        spread=(max(rps) - min(rps)) / med if med else 0,
+        p50_ms=statistics.median(r["p50_us"] for r in rs) / 1000,
+        p99_ms=statistics.median(r["p99_us"] for r in rs) / 1000,
+        non2xx_pct=100.0 * sum(r["status_errors"] for r in rs) / total if total else 0,
+        socket_errors=sum(r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"] for r in rs),
+        status=rs[0]["preflight_status"], rounds=len(rs),
+        cpu_us_per_req=statistics.median(r["cpu_us_per_req"] for r in rs)
+        if all(r.get("cpu_us_per_req") is not None for r in rs) else None)
+
+
+def measured_cells(r):
+    """req/s | spread | p50 | p99 | CPU | non-2xx | status cells of a table row."""
+    cpu = f"{r['cpu_us_per_req']:.0f}" if r.get("cpu_us_per_req") else "-"
+    errs = f" ({r['socket_errors']} socket errors)" if r["socket_errors"] else ""
+    return (f"{r['rps']:,.0f} | {100 * r['spread']:.0f}% | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {cpu} | "
+            f"{r['non2xx_pct']:.1f}%{errs} | {r['status']}")
+
+
+def write_derived(w, derived):
+    if derived:
+        w("\n")
+        for k, v in derived.items():
+            w(f"- {k}: {v:.2f}\n")
+
+
+def load_range(loads):
+    return f"{min(loads or [0]):.1f}-{max(loads or [0]):.1f}"
+
+
+def results_header(doc):
+    m = doc["machine"]
+    return (f"# ayaka-edge vs nginx vs HAProxy ({doc['generated_at']})\n\n"
+            f"Machine: {m['nproc']} cores ({m['cpu']}), kernel {m['kernel']}; {m['nginx']}; "
+            f"{m['haproxy']}; {m['wrk']}; {m['swift']}; commit {m['git_commit'][:12]}"
+            f"{' (dirty)' if m['git_dirty'] else ''}.\n\n")
+
+
 # -------------------------------------------------------------------------------------------- the bench
 
 class Bench:
@@ -217,6 +288,10 @@ class Bench:
         self.results = []  # one dict per wrk run
         self.gateway = []  # one dict per contender
         self.loadavg = []
+        self.variant_ports = {}  # process name -> {"rest", "gw", "admin"}
+        self.variant_results = []  # one dict per wrk run of a variant
+        self.variant_loadavg = []
+        self.redis_stats = {}
 
     # ---- upstream
     def start_upstream(self):
@@ -263,7 +338,8 @@ class Bench:
             # nginx: a leaky bucket; `burst` absorbs the requests that arrive within the same millisecond
             GLOBAL_RATE=HIGH_LIMIT, ROUTE_RATE=route_limit,
             GLOBAL_BURST=100000, ROUTE_BURST=100000 if route_limit == HIGH_LIMIT else route_limit,
-            METRICS_ENABLED="false" if self.args.metrics_off else "true",
+            METRICS_ENABLED="true", METRICS_DATABASE=self.rundir / "edge-metrics.sqlite",
+            RATE_LIMIT_STORE="memory", TUNING_WINDOWS="[1s, 10s, 1m, 10m, 1h]",  # the defaults
             WS_CONN_PER_IP=60000,  # per client IP: far above the N connections of scenario 6
             TRUSTED_PROXIES="[127.0.0.0/8]" if xff else "[]",
             REAL_IP=("    set_real_ip_from 127.0.0.0/8;\n    real_ip_header X-Forwarded-For;\n"
@@ -276,14 +352,8 @@ class Bench:
         pr = self.ports
         started = {}
         if "ayaka-edge" in which:
-            cfg = render("ayaka-edge.yaml.tmpl", GENERATED / f"ayaka-edge-{config_set}.yaml",
-                         dict(v, REST_PORT=pr["edge_rest"], GW_PORT=pr["edge_gw"], ADMIN_PORT=pr["edge_admin"]))
-            check = subprocess.run([str(EDGE_BIN), "check-config", str(cfg)], capture_output=True, text=True,
-                                   env=child_env())
-            if check.returncode != 0:
-                raise SystemExit(f"ayaka-edge rejected {cfg}:\n{check.stdout}{check.stderr}")
-            started["ayaka-edge"] = self.procs.start(
-                "ayaka-edge", [str(EDGE_BIN), "serve", "--config", str(cfg)])
+            started["ayaka-edge"] = self.start_edge("ayaka-edge", f"ayaka-edge-{config_set}", dict(
+                v, REST_PORT=pr["edge_rest"], GW_PORT=pr["edge_gw"], ADMIN_PORT=pr["edge_admin"]))
         if "nginx" in which:
             cfg = render("nginx.conf.tmpl", GENERATED / f"nginx-{config_set}.conf",
                          dict(v, REST_PORT=pr["nginx_rest"], GW_PORT=pr["nginx_gw"]))
@@ -305,11 +375,22 @@ class Bench:
             wait_port(self.gw_port(name), p, f"{name} gateway")
         return started
 
+    def start_edge(self, name, config_name, values):
+        """ayaka-edge serving a config rendered from ayaka-edge.yaml.tmpl (checked first), as process `name`."""
+        cfg = render("ayaka-edge.yaml.tmpl", GENERATED / f"{config_name}.yaml", values)
+        check = subprocess.run([str(EDGE_BIN), "check-config", str(cfg)], capture_output=True, text=True,
+                               env=child_env())
+        if check.returncode != 0:
+            raise SystemExit(f"ayaka-edge rejected {cfg}:\n{check.stdout}{check.stderr}")
+        return self.procs.start(name, [str(EDGE_BIN), "serve", "--config", str(cfg)])
+
     def stop_proxies(self):
         for name in CONTENDERS:
             self.procs.stop(name)
 
     def rest_port(self, name):
+        if name in self.variant_ports:
+            return self.variant_ports[name]["rest"]
         return {"ayaka-edge": self.ports["edge_rest"], "nginx": self.ports["nginx_rest"],
                 "haproxy": self.ports["haproxy_rest"]}[name]
 
@@ -371,27 +452,79 @@ class Bench:
         for config_set in sets:
             log(f"config set '{config_set}': starting ayaka-edge, nginx, HAProxy")
             self.start_proxies(config_set)
-            for sid, title, cs, conns, script in scenarios:
-                if cs != config_set:
-                    continue
-                statuses = {n: self.preflight(n, script, cs == "reject") for n in CONTENDERS}
-                log(f"scenario {title}: preflight statuses {statuses}")
-                for n in CONTENDERS:  # warm-up, not recorded
-                    self.wrk(n, sid, conns, script, a.warmup, "warm-up")
-                for rnd in range(a.rounds):
-                    order = CONTENDERS[rnd % 3:] + CONTENDERS[:rnd % 3]
-                    for n in order:
-                        self.loadavg.append(os.getloadavg()[0])
-                        r = self.wrk(n, sid, conns, script, a.duration, f"round {rnd + 1}")
-                        if r is None:
-                            continue
-                        r.update(scenario=sid, title=title, contender=n, round=rnd + 1, connections=conns,
-                                 preflight_status=statuses[n], upstream=a.upstream)
-                        self.results.append(r)
-                        log(f"  {sid} round {rnd + 1} {n:10s} {r['rps']:9.0f} req/s  p50 {r['p50_us'] / 1000:7.2f} ms"
-                            f"  p99 {r['p99_us'] / 1000:7.2f} ms  CPU {r['cpu_us_per_req'] or 0:5.1f} µs/req"
-                            f"  non-2xx {r['status_errors']}")
+            for scenario in scenarios:
+                if scenario[2] == config_set:
+                    self.run_rounds(CONTENDERS, scenario, a.rounds, a.duration, self.results, self.loadavg)
             self.stop_proxies()
+
+    def run_rounds(self, names, scenario, rounds, duration, results, loadavg):
+        """A scenario against every process in `names` in alternation: a preflight request and an unrecorded
+        warm-up each, then `rounds` rounds in an order rotated by the round (A B C, B C A, ...). Appends one
+        dict per wrk run to `results` and the load average at its start to `loadavg`; returns the requests
+        each process served (preflight and warm-up included)."""
+        sid, title, config_set, conns, script = scenario
+        statuses = {n: self.preflight(n, script, config_set == "reject") for n in names}
+        log(f"scenario {title}: preflight statuses {statuses}")
+        served = dict.fromkeys(names, REJECT_LIMIT + 5 if config_set == "reject" else 1)
+        for n in names:  # warm-up, not recorded
+            warm = self.wrk(n, sid, conns, script, self.args.warmup, "warm-up")
+            served[n] += warm["requests"] if warm else 0
+        for rnd in range(rounds):
+            shift = rnd % len(names)
+            for n in names[shift:] + names[:shift]:
+                loadavg.append(os.getloadavg()[0])
+                r = self.wrk(n, sid, conns, script, duration, f"round {rnd + 1}")
+                if r is None:
+                    continue
+                r.update(scenario=sid, title=title, contender=n, round=rnd + 1, connections=conns,
+                         preflight_status=statuses[n], upstream=self.args.upstream)
+                results.append(r)
+                served[n] += r["requests"]
+                log(f"  {sid} round {rnd + 1} {n:10s} {r['rps']:9.0f} req/s  p50 {r['p50_us'] / 1000:7.2f} ms"
+                    f"  p99 {r['p99_us'] / 1000:7.2f} ms  CPU {r['cpu_us_per_req'] or 0:5.1f} µs/req"
+                    f"  non-2xx {r['status_errors']}")
+        return served
+
+    # ---- ayaka-edge variants
+    def start_redis(self):
+        """A throw-away redis-server on a free loopback port: no snapshots, no AOF, its dir under the run's."""
+        port = free_port()
+        home = self.rundir / "redis"
+        home.mkdir(exist_ok=True)
+        p = self.procs.start("redis-server", [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+            "--dir", str(home), "--pidfile", str(home / "redis.pid"), "--daemonize", "no", "--logfile", ""])
+        wait_port(port, p, "redis-server")
+        return port
+
+    def run_variants(self):
+        """Scenario 1 against ayaka-edge's default config and each variant, all started side by side and run
+        in alternation; a variant's config is the benchmark's base config with its overrides."""
+        a = self.args
+        redis_port = self.start_redis()
+        base = self.config_values(VARIANT_SCENARIO[2])
+        names = []
+        for vid, _, overrides in VARIANTS:
+            name = f"ayaka-edge-{vid}"
+            ports = self.variant_ports[name] = {k: free_port() for k in ["rest", "gw", "admin"]}
+            values = dict(base, METRICS_DATABASE=self.rundir / f"{name}-metrics.sqlite",
+                          REST_PORT=ports["rest"], GW_PORT=ports["gw"], ADMIN_PORT=ports["admin"])
+            values.update({k: v.format(redis_port=redis_port) for k, v in overrides.items()})
+            p = self.start_edge(name, name, values)
+            wait_port(ports["rest"], p, name)
+            names.append(name)
+        log(f"variants: {', '.join(names)} side by side; redis-server on :{redis_port}")
+        redis_before = redis_counters(redis_port)
+        served = self.run_rounds(names, VARIANT_SCENARIO, a.variant_rounds, a.variant_duration,
+                                 self.variant_results, self.variant_loadavg)
+        redis_after = redis_counters(redis_port)
+        fleet_requests = served["ayaka-edge-fleet"]
+        if fleet_requests:
+            self.redis_stats = {k: (redis_after[k] - redis_before[k]) / fleet_requests for k in redis_after}
+            log(f"  redis-server: {self.redis_stats['commands']:.2f} commands and "
+                f"{self.redis_stats['cpu_us']:.1f} µs CPU per fleet request")
+        for name in names + ["redis-server"]:
+            self.procs.stop(name)
 
     # ---- gateway
     def run_gateway(self):
@@ -478,22 +611,8 @@ class Bench:
             rows = {}
             for n in CONTENDERS:
                 rs = [r for r in self.results if r["scenario"] == sid and r["contender"] == n]
-                if not rs:
-                    continue
-                rps = [r["rps"] for r in rs]
-                med = statistics.median(rps)
-                total = sum(r["requests"] for r in rs)
-                rows[n] = dict(
-                    rps=med, rps_min=min(rps), rps_max=max(rps),
-                    spread=(max(rps) - min(rps)) / med if med else 0,
-                    p50_ms=statistics.median(r["p50_us"] for r in rs) / 1000,
-                    p99_ms=statistics.median(r["p99_us"] for r in rs) / 1000,
-                    non2xx_pct=100.0 * sum(r["status_errors"] for r in rs) / total if total else 0,
-                    socket_errors=sum(r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
-                                      for r in rs),
-                    status=rs[0]["preflight_status"], rounds=len(rs),
-                    cpu_us_per_req=statistics.median(r["cpu_us_per_req"] for r in rs)
-                    if all(r.get("cpu_us_per_req") is not None for r in rs) else None)
+                if rs:
+                    rows[n] = median_of_rounds(rs)
             if not rows:
                 continue
             peers = [p for p in PEERS if p in rows]
@@ -519,14 +638,48 @@ class Bench:
             out["ayaka-edge 10k IPs / small GET throughput (target >= 0.9)"] = e("xff10k") / e("get")
         return out
 
+    def summarize_variants(self):
+        """Per variant id: the median row of its rounds, with what it changes."""
+        rows = {}
+        for vid, what, _ in VARIANTS:
+            rs = [r for r in self.variant_results if r["contender"] == f"ayaka-edge-{vid}"]
+            if rs:
+                rows[vid] = dict(median_of_rounds(rs), what=what)
+        return rows
+
+    def derived_variants(self, rows):
+        """The ratios the issues ask for, and what the fleet adds to the latency percentiles."""
+        out = {}
+        for label, num, den in VARIANT_RATIOS:
+            if num in rows and den in rows and rows[den]["rps"]:
+                out[label] = rows[num]["rps"] / rows[den]["rps"]
+        if "fleet" in rows and "default" in rows:
+            out["fleet added p50 ms"] = rows["fleet"]["p50_ms"] - rows["default"]["p50_ms"]
+            out["fleet added p99 ms (goal <= 1)"] = rows["fleet"]["p99_ms"] - rows["default"]["p99_ms"]
+        if self.redis_stats:
+            out["fleet: redis-server commands per request (a script's own calls included)"] = \
+                self.redis_stats["commands"]
+            out["fleet: redis-server CPU µs per request"] = self.redis_stats["cpu_us"]
+        return out
+
     def table(self, summary, derived):
         a = self.args
         buf = io.StringIO()
         w = buf.write
-        w(f"upstream: {a.upstream}; {'ayaka-edge metrics off; ' if getattr(a, 'metrics_off', False) else ''}"
-          f"{a.rounds} round(s) x {a.duration} s per contender, alternating; "
-          f"wrk -t2; median of rounds; load average during runs "
-          f"{min(self.loadavg or [0]):.1f}-{max(self.loadavg or [0]):.1f}\n\n")
+        if summary or self.gateway:
+            w(f"upstream: {a.upstream}; {a.rounds} round(s) x {a.duration} s per contender, alternating; "
+              f"wrk -t2; median of rounds; load average during runs {load_range(self.loadavg)}\n\n")
+        if summary:
+            self.peer_table(w, summary, derived)
+        if self.gateway:
+            self.gateway_table(w)
+        if self.variant_results:
+            if buf.tell():
+                w("\n")
+            self.variants_table(w)
+        return buf.getvalue()
+
+    def peer_table(self, w, summary, derived):
         w("| scenario | contender | req/s (median) | spread | p50 ms | p99 ms | CPU µs/req | non-2xx | status | "
           "ayaka-edge vs best peer |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
         for s in summary:
@@ -539,43 +692,57 @@ class Bench:
                     ratio = f"**{s['ratio_rps']:.2f}x** req/s, {s['ratio_p99_vs_best_peer']:.2f}x p99 (vs {s['best_peer']})"
                     if s.get("ratio_cpu_per_req_vs_leanest_peer"):
                         ratio += f", {s['ratio_cpu_per_req_vs_leanest_peer']:.2f}x CPU/req"
-                cpu = f"{r['cpu_us_per_req']:.0f}" if r.get("cpu_us_per_req") else "-"
-                errs = f" ({r['socket_errors']} socket errors)" if r["socket_errors"] else ""
-                w(f"| {s['title']} ({s['connections']} conns) | {n} | {r['rps']:,.0f} | {100 * r['spread']:.0f}% | "
-                  f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {cpu} | {r['non2xx_pct']:.1f}%{errs} | {r['status']} | {ratio} |\n")
-        if derived:
-            w("\n")
-            for k, v in derived.items():
-                w(f"- {k}: {v:.2f}\n")
-        if self.gateway:
-            w(f"\nGateway: {self.ws_n} WebSocket connections held {a.ws_hold:.0f} s, each pinging every "
-              f"{a.ws_ping_interval:.0f} s (Python websockets client)\n\n")
-            w("| via | connected | bytes / connection (RSS) | ping p50 ms | ping p99 ms | pings (lost) |\n"
-              "|---|---:|---:|---:|---:|---:|\n")
-            for g in self.gateway:
-                via = "direct (the backend's own bytes / conn)" if g["contender"] == "direct" else g["contender"]
-                w(f"| {via} | {g['connections']} | {g['bytes_per_connection']:,} | {g['ping_p50_ms']} | "
-                  f"{g['ping_p99_ms']} | {g['pings']} ({g['lost_pings']}) |\n")
-            edge = next((g for g in self.gateway if g["contender"] == "ayaka-edge"), None)
-            ha = next((g for g in self.gateway if g["contender"] == "haproxy"), None)
-            if edge and ha and ha["bytes_per_connection"] > 0 and ha["ping_p50_ms"]:
-                w(f"\n- ayaka-edge / HAProxy bytes per connection (target <= 1): "
-                  f"{edge['bytes_per_connection'] / ha['bytes_per_connection']:.2f}; ping p50 (target <= 1): "
-                  f"{edge['ping_p50_ms'] / ha['ping_p50_ms']:.2f}\n")
-        return buf.getvalue()
+                w(f"| {s['title']} ({s['connections']} conns) | {n} | {measured_cells(r)} | {ratio} |\n")
+        write_derived(w, derived)
+
+    def gateway_table(self, w):
+        a = self.args
+        w(f"\nGateway: {self.ws_n} WebSocket connections held {a.ws_hold:.0f} s, each pinging every "
+          f"{a.ws_ping_interval:.0f} s (Python websockets client)\n\n")
+        w("| via | connected | bytes / connection (RSS) | ping p50 ms | ping p99 ms | pings (lost) |\n"
+          "|---|---:|---:|---:|---:|---:|\n")
+        for g in self.gateway:
+            via = "direct (the backend's own bytes / conn)" if g["contender"] == "direct" else g["contender"]
+            w(f"| {via} | {g['connections']} | {g['bytes_per_connection']:,} | {g['ping_p50_ms']} | "
+              f"{g['ping_p99_ms']} | {g['pings']} ({g['lost_pings']}) |\n")
+        edge = next((g for g in self.gateway if g["contender"] == "ayaka-edge"), None)
+        ha = next((g for g in self.gateway if g["contender"] == "haproxy"), None)
+        if edge and ha and ha["bytes_per_connection"] > 0 and ha["ping_p50_ms"]:
+            w(f"\n- ayaka-edge / HAProxy bytes per connection (target <= 1): "
+              f"{edge['bytes_per_connection'] / ha['bytes_per_connection']:.2f}; ping p50 (target <= 1): "
+              f"{edge['ping_p50_ms'] / ha['ping_p50_ms']:.2f}\n")
+
+    def variants_table(self, w):
+        a = self.args
+        rows = self.summarize_variants()
+        _, title, _, conns, _ = VARIANT_SCENARIO
+        w(f"ayaka-edge variants: scenario {title} ({conns} conns), upstream {a.upstream}; every variant started "
+          f"side by side, {a.variant_rounds} round(s) x {a.variant_duration} s each, alternating; median of rounds; "
+          f"load average during runs {load_range(self.variant_loadavg)}\n\n")
+        w("| variant | what differs | req/s (median) | spread | p50 ms | p99 ms | CPU µs/req | non-2xx | status | "
+          "req/s vs default |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+        base = rows.get("default", {}).get("rps")
+        for vid, r in rows.items():
+            ratio = f"{r['rps'] / base:.2f}" if base else "-"
+            w(f"| {vid} | {r['what']} | {measured_cells(r)} | {ratio} |\n")
+        write_derived(w, self.derived_variants(rows))
 
     def write(self):
         summary = self.summarize()
         derived = self.derived(summary)
         table = self.table(summary, derived)
         a = self.args
+        variants = self.summarize_variants()
         doc = dict(
             generated_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            options=dict(upstream=a.upstream, metrics_off=a.metrics_off, rounds=a.rounds, duration_s=a.duration, warmup_s=a.warmup,
+            options=dict(upstream=a.upstream, rounds=a.rounds, duration_s=a.duration, warmup_s=a.warmup,
                          quick=a.quick, ws_connections=getattr(self, "ws_n", None), ws_hold_s=a.ws_hold,
-                         ws_ping_interval_s=a.ws_ping_interval),
+                         ws_ping_interval_s=a.ws_ping_interval, variant_rounds=a.variant_rounds,
+                         variant_duration_s=a.variant_duration),
             machine=self.machine(), load_average_during_runs=self.loadavg,
             summary=summary, derived=derived, gateway=self.gateway, runs=self.results,
+            variants=dict(summary=variants, derived=self.derived_variants(variants), redis_per_request=self.redis_stats,
+                          load_average_during_runs=self.variant_loadavg, runs=self.variant_results),
         )
         RESULTS.mkdir(parents=True, exist_ok=True)
         name = a.output or "latest"
@@ -597,11 +764,16 @@ class Bench:
             for g in self.gateway:
                 cw.writerow(["gateway", "ws", g["contender"], 1, g["connections"], "", "", "", "", "", "", "", "", "",
                              g["bytes_per_connection"], g["ping_p50_ms"], g["ping_p99_ms"]])
-        m = doc["machine"]
-        header = (f"# ayaka-edge vs nginx vs HAProxy ({doc['generated_at']})\n\n"
-                  f"Machine: {m['nproc']} cores ({m['cpu']}), kernel {m['kernel']}; {m['nginx']}; "
-                  f"{m['haproxy']}; {m['wrk']}; {m['swift']}; commit {m['git_commit'][:12]}"
-                  f"{' (dirty)' if m['git_dirty'] else ''}.\n\n")
+            # a variant's ratio column: its req/s over the default config's, same run
+            base = variants.get("default", {}).get("rps")
+            for vid, r in variants.items():
+                cw.writerow(["variant", VARIANT_SCENARIO[0], f"ayaka-edge-{vid}", r["rounds"], VARIANT_SCENARIO[3],
+                             round(r["rps"]), round(r["rps_min"]), round(r["rps_max"]), round(r["p50_ms"], 3),
+                             round(r["p99_ms"], 3),
+                             round(r["cpu_us_per_req"], 1) if r.get("cpu_us_per_req") else "",
+                             round(r["non2xx_pct"], 2), r["status"], round(r["rps"] / base, 3) if base else "",
+                             "", "", ""])
+        header = results_header(doc)
         (RESULTS / f"{name}.md").write_text(header + table)
         print(header + table)
 
@@ -611,16 +783,16 @@ class Bench:
         self.results, self.gateway = doc["runs"], doc["gateway"]
         self.loadavg = doc["load_average_during_runs"]
         self.ws_n = doc["options"]["ws_connections"]
+        variants = doc.get("variants", {})
+        self.variant_results = variants.get("runs", [])
+        self.variant_loadavg = variants.get("load_average_during_runs", [])
+        self.redis_stats = variants.get("redis_per_request", {})
         for k, v in [("upstream", "upstream"), ("rounds", "rounds"), ("duration", "duration_s"),
-                     ("ws_hold", "ws_hold_s"), ("ws_ping_interval", "ws_ping_interval_s")]:
-            setattr(self.args, k, doc["options"][v])
+                     ("ws_hold", "ws_hold_s"), ("ws_ping_interval", "ws_ping_interval_s"),
+                     ("variant_rounds", "variant_rounds"), ("variant_duration", "variant_duration_s")]:
+            setattr(self.args, k, doc["options"].get(v))
         summary = self.summarize()
-        m = doc["machine"]
-        header = (f"# ayaka-edge vs nginx vs HAProxy ({doc['generated_at']})\n\n"
-                  f"Machine: {m['nproc']} cores ({m['cpu']}), kernel {m['kernel']}; {m['nginx']}; "
-                  f"{m['haproxy']}; {m['wrk']}; {m['swift']}; commit {m['git_commit'][:12]}"
-                  f"{' (dirty)' if m['git_dirty'] else ''}.\n\n")
-        (RESULTS / f"{name}.md").write_text(header + self.table(summary, self.derived(summary)))
+        (RESULTS / f"{name}.md").write_text(results_header(doc) + self.table(summary, self.derived(summary)))
 
     def main(self):
         a = self.args
@@ -630,6 +802,8 @@ class Bench:
                 self.run_rest()
             if not a.skip_gateway:
                 self.run_gateway()
+            if not a.skip_variants:
+                self.run_variants()
         finally:
             self.procs.stop_all()
         self.write()
@@ -742,8 +916,12 @@ def main():
     p.add_argument("--ws-connections", type=int)
     p.add_argument("--ws-hold", type=float)
     p.add_argument("--ws-ping-interval", type=float)
-    p.add_argument("--metrics-off", action="store_true",
-                   help="ayaka-edge with metrics.enabled: false (compare with a run with metrics on)")
+    p.add_argument("--only-variants", action="store_true",
+                   help="only the ayaka-edge variants (metrics off, fleet, no tuning histograms vs the default "
+                        "config), same as --skip-rest --skip-gateway")
+    p.add_argument("--skip-variants", action="store_true", help="leave the ayaka-edge variants out")
+    p.add_argument("--variant-rounds", type=int, help="rounds of the variants (default 3; --quick: 2)")
+    p.add_argument("--variant-duration", type=int, help="seconds per variant and round (default 5; --quick: 3)")
     p.add_argument("--output", help="results name under Benchmarks/results (default: latest)")
     p.add_argument("--rerender", action="store_true", help="write <output>.md again from <output>.json")
     p.add_argument("--profile", action="store_true",
@@ -758,6 +936,11 @@ def main():
     a.ws_connections = a.ws_connections or (1000 if quick else 10000)
     a.ws_hold = a.ws_hold or (10.0 if quick else 60.0)
     a.ws_ping_interval = a.ws_ping_interval or (5.0 if quick else 20.0)
+    a.variant_rounds = a.variant_rounds or (2 if quick else 3)
+    a.variant_duration = a.variant_duration or (3 if quick else 5)
+    if a.only_variants:
+        a.skip_rest = a.skip_gateway = True
+        a.skip_variants = False
     if not EDGE_BIN.exists():
         raise SystemExit(f"{EDGE_BIN} is missing: run Benchmarks/harness/run.sh, which builds it")
 

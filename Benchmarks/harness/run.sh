@@ -2,9 +2,10 @@
 # ayaka-edge vs nginx vs HAProxy, side by side, on loopback. One command:
 #
 #   Benchmarks/harness/run.sh [--quick] [--rounds N] [--duration S] [--upstream backend|static] [...]
+#   Benchmarks/harness/run.sh --only-variants [--upstream static]  # ayaka-edge variants only (metrics, fleet, tuning)
 #   Benchmarks/harness/run.sh --profile [--duration S]     # perf profile of ayaka-edge under scenario 1
 #
-# Installs what is missing (nginx, haproxy, wrk, linux-perf from Debian; websockets, uvloop from PyPI),
+# Installs what is missing (nginx, haproxy, wrk, linux-perf, redis-server from Debian; websockets, uvloop from PyPI),
 # builds ayaka-edge in release (`.build-release`) when the binary is missing (or with --build), raises the
 # open-files limit, then runs bench.py, which starts every process it needs and stops them all on exit.
 # Results: Benchmarks/results/latest.{md,csv,json}; raw logs: Benchmarks/results/raw/ (git-ignored).
@@ -18,20 +19,20 @@ args=()
 for a in "$@"; do
     case "$a" in
         --build) build=1 ;;
-        -h|--help) sed -n '2,12p' "$0"; exec python3 Benchmarks/harness/bench.py --help ;;
+        -h|--help) sed -n '2,13p' "$0"; exec python3 Benchmarks/harness/bench.py --help ;;
         *) args+=("$a") ;;
     esac
 done
 
 export DEBIAN_FRONTEND=noninteractive
 needed=()
-for pkg in nginx haproxy wrk linux-perf; do
+for pkg in nginx haproxy wrk linux-perf redis-server; do
     dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
 done
 if [ "${#needed[@]}" -gt 0 ]; then
     echo "installing: ${needed[*]}"
     apt-get update -qq
-    # Debian's postinst scripts would start the packaged nginx/haproxy services on ports 80/8404: keep them
+    # Debian's postinst scripts would start the packaged nginx/haproxy/redis services (ports 80/8404/6379): keep them
     # from starting while we install (a policy-rc.d that refuses), unless one is already in place.
     policy_added=0
     if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -226,9 +226,9 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func aClientThatPingsStaysConnected() async throws {
         var configuration = TestBackend.configuration()
-        // A 1 s allowance with pings every 150 ms: generous enough for a loaded 2-core CI machine.
-        configuration.pingInterval = .milliseconds(500)
-        configuration.pingTimeout = .milliseconds(500)
+        // A 2 s allowance with pings every 150 ms: generous enough for a loaded 2-core CI machine.
+        configuration.pingInterval = .seconds(1)
+        configuration.pingTimeout = .seconds(1)
         try await TestBackend.run(configuration) { addresses in
             let api = RESTClient(port: addresses.restPort)
             let user = try await api.signUp("awake")
@@ -236,7 +236,7 @@ import Testing
             pinging.identify(user.session)
             _ = try await pinging.expect("READY")
             // Three allowances long: without the pings being seen it would have been closed twice over.
-            try await Task.sleep(for: .milliseconds(3_000))
+            try await Task.sleep(for: .milliseconds(6_000))
             _ = try await api.createGuild("Still here", session: user.session)
             _ = try await pinging.expect("GUILD_CREATE")
             let frame = try await pinging.close()

@@ -13,10 +13,17 @@ struct TuningWindowsConfigTests {
     func readsList() throws {
         let config = try #require(loadConfig("metrics:\n  tuning_windows: [5s, 1m, 1d]"))
         #expect(config.metrics.tuningWindows == [.seconds(5), .minutes(1), .days(1)])
-        let empty = try #require(loadConfig("metrics:\n  tuning_windows: []"))
-        #expect(empty.metrics.tuningWindows.isEmpty)
         let overridden = try #require(loadConfig("", environment: ["AYAKA_EDGE_METRICS_TUNING_WINDOWS": "1m,1h"]))
         #expect(overridden.metrics.tuningWindows == [.minutes(1), .hours(1)])
+    }
+
+    @Test("an empty list is valid: no tuning histograms are recorded")
+    func emptyListSwitchesRecordingOff() throws {
+        let empty = try #require(loadConfig("metrics:\n  tuning_windows: []"))
+        #expect(empty.metrics.tuningWindows.isEmpty)
+        #expect(empty.metrics.enabled)
+        let fromEnvironment = try #require(loadConfig("", environment: ["AYAKA_EDGE_METRICS_TUNING_WINDOWS": "[]"]))
+        #expect(fromEnvironment.metrics.tuningWindows.isEmpty)
     }
 
     @Test("bad windows: not a duration, too long, repeated, too many")

@@ -71,17 +71,22 @@ import Testing
     @Test func silentClientIsClosedWith4009() async throws {
         let upstream = try await TestWebSocketUpstream.start()
         let gateway = try await GatewayHarness.start(upstreamPorts: [upstream.port]) {
-            // A window generous enough for a loaded 2-core machine: the pinging client pings every 200 ms.
-            $0.gateway.pingInterval = .milliseconds(500)
-            $0.gateway.pingTimeout = .milliseconds(500)
+            // A 2 s window, generous for a loaded 2-core machine: the pinging client pings every 200 ms.
+            $0.gateway.pingInterval = .seconds(1)
+            $0.gateway.pingTimeout = .seconds(1)
         }
         let pinging = try await TestWebSocketClient.connect(port: gateway.port)
+        try await pinging.send(.ping)
         let silent = try await TestWebSocketClient.connect(port: gateway.port)
-        for _ in 0..<8 {
-            try await Task.sleep(for: .milliseconds(200))
-            try await pinging.send(.ping)
+        let pings = Task {
+            for _ in 0..<50 where !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(200))
+                try await pinging.send(.ping)
+            }
         }
-        #expect(await silent.closeCode(timeout: .seconds(5)) == 4009)
+        #expect(await silent.closeCode(timeout: .seconds(10)) == 4009)
+        pings.cancel()
+        _ = await pings.result
         // The pinging client is still relayed.
         try await pinging.send(.text, "still here")
         #expect(await pinging.nextFrame(.text) != nil)

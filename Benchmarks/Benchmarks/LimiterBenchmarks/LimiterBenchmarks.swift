@@ -1,11 +1,12 @@
-// Times one rate-limit decision with 1 live bucket and with 1,000,000 live buckets, header rendering, and
-// measures the resident memory each bucket costs. Prints one line per figure.
+// Times one rate-limit decision with 1 live bucket and with 1,000,000 live buckets, header rendering, the
+// tuning recorder, and measures the resident memory each bucket costs. Prints one line per figure.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 import EdgeCore
+import EdgeMetrics
 
 let second: Int64 = 1_000_000_000
 let epoch: Int64 = 1_764_000_000 * second
@@ -61,6 +62,42 @@ func config(maxBuckets: Int) -> EdgeConfig.RateLimits {
 
 /// A client address per index, spread over the IPv4 space.
 @inline(__always) func client(_ n: Int) -> IPAddress { .v4(UInt32(truncatingIfNeeded: n &* 2_654_435_761)) }
+
+// The tuning recorder (`metrics.tuning_windows`, default 1s 10s 1m 10m 1h): what it adds to each request that
+// reaches the limiter (one `record`: the route's rule and the global rule). Simulated 50,000 requests/s on one
+// event loop, each loop's share of the default capacity (1,000,000 / 2 loops), and the flusher's `drain` once per
+// simulated second (it runs on the same loop), amortized into the figure.
+func benchmarkTuningRecorder() {
+    let windows = EdgeConfig.Metrics().tuningWindows
+    let step: Int64 = 20_000  // ns between requests: 50,000 requests/s
+    let requestsPerDrain = 50_000
+    /// ns per `record` of `client(n)` for request n, time moving on by `step` per request.
+    func timeRecords(_ name: String, _ client: (Int) -> IPAddress) -> WindowRecorder {
+        let recorder = WindowRecorder(windows: windows, capacity: 500_000)
+        var now = epoch
+        _ = measure(name, iterations: 2_000_000) { i in
+            now += step
+            recorder.record(route: 3, client: client(i), now: now)
+            return i % requestsPerDrain == 0 ? recorder.drain().partials.count & 1 : 0
+        }
+        return recorder
+    }
+    let address = IPAddress("203.0.113.7")!
+    _ = timeRecords("tuning record, 1 client (2 rules x 5 windows, drain amortized)") { _ in address }
+    let clients = 100_000
+    let many = timeRecords("tuning record, 100,000 distinct clients (2 rules x 5 windows, drain amortized)") { i in
+        client((i &* 7_919) % clients)
+    }
+    let last = many.drain()
+    print("tuning recorder after 100,000 clients: \(many.liveEntries) live entries, "
+        + "\(last.evictions) evictions and \(last.dropped) dropped since the last drain")
+}
+
+// `LimiterBenchmarks tuning`: only the tuning recorder's figures.
+if CommandLine.arguments.count == 2, CommandLine.arguments[1] == "tuning" {
+    benchmarkTuningRecorder()
+    exit(0)
+}
 
 // `LimiterBenchmarks allocations N`: only N decisions, route matches and header renderings, for running
 // under heaptrack/valgrind: if the allocation count does not grow with N, the hot path does not allocate.
@@ -142,3 +179,5 @@ do {
     print("after flood: \(limiter.stats.liveBuckets) live, \(limiter.stats.evictions) evictions, "
         + "resident \(residentBytes() / 1_048_576) MiB")
 }
+
+benchmarkTuningRecorder()

@@ -80,7 +80,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         self.context = context
         self.pool = shared.pools.pool(for: context.eventLoop)
         self.metrics = shared.telemetry?.shards.value(for: context.eventLoop)
-        self.windows = shared.telemetry?.windows.value(for: context.eventLoop)
+        self.windows = shared.telemetry?.windows?.value(for: context.eventLoop)
         if context.channel.isActive { connectionBecameActive(context: context) }
     }
 

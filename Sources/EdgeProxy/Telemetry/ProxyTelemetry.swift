@@ -18,7 +18,8 @@ public final class ProxyTelemetry: Sendable {
     public let startedAt: Int64
     let shards: EventLoopLocal<MetricsShard>
     /// Requests per client per aligned window, for `ayaka-edge tune`; one recorder per loop like the shards.
-    let windows: EventLoopLocal<WindowRecorder>
+    /// `nil` with `metrics.tuning_windows: []`: the handlers then get no recorder and skip the call per request.
+    let windows: EventLoopLocal<WindowRecorder>?
     /// Extra `/status` rows from the proxy (listener counters, upstream health), rendered at each request of
     /// the page.
     private let supplement = StatusSupplement()
@@ -30,7 +31,8 @@ public final class ProxyTelemetry: Sendable {
         let labels = MetricsLabels(config: config)
         shards = EventLoopLocal(group: group) { _ in MetricsShard(labels: labels) }
         let loops = Array(group.makeIterator()).count
-        windows = EventLoopLocal(group: group) { _ in WindowRecorder(config: config, eventLoops: loops) }
+        windows = config.metrics.tuningWindows.isEmpty
+            ? nil : EventLoopLocal(group: group) { _ in WindowRecorder(config: config, eventLoops: loops) }
         pipeline = MetricsPipeline(labels: labels, config: config.metrics, version: version, logger: logger)
         startedAt = MetricsClocks.wall()
         configState = ConfigState(generation: 1, loadedAt: startedAt)
@@ -39,7 +41,7 @@ public final class ProxyTelemetry: Sendable {
     /// Drains every shard on its own event loop and merges the results.
     public func drainShards(now: Int64) async -> MetricsSnapshot {
         let snapshots = await shards.collect { $0.drain(now: now) }
-        let windowSnapshots = await windows.collect { $0.drain() }
+        let windowSnapshots = await windows?.collect { $0.drain() } ?? []
         var merged = MetricsSnapshot()
         for snapshot in snapshots { merged.merge(snapshot) }
         for snapshot in windowSnapshots { merged.windows.merge(snapshot) }
