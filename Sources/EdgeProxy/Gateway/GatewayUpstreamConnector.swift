@@ -114,7 +114,8 @@ enum GatewayUpstreamConnector {
         for name in ["sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept"] {
             headers.remove(name: name)
         }
-        ForwardedHeaders.setForwarding(&headers, peer: peer, peerTrusted: peerTrusted, proto: proto)
+        ForwardedHeaders.setForwarding(
+            &headers, peer: peer?.description ?? "unknown", peerTrusted: peerTrusted, proto: proto)
         if !headers.contains(name: "host") { headers.add(name: "Host", value: server.hostPort.description) }
         let uri = server.path == "/" ? request.uri : server.path
         return HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)

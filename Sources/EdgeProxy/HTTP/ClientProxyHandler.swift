@@ -21,6 +21,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     var context: ChannelHandlerContext?
     var pool: UpstreamPool?
     private var peer: IPAddress?
+    /// `peer` as `X-Forwarded-For` writes it, rendered once per connection.
+    private var peerText = "unknown"
     private var peerTrusted = false
     /// The client as the listener learned it (a PROXY header's source); nil: the socket peer.
     private let client: IPAddress?
@@ -96,6 +98,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private func connectionBecameActive(context: ChannelHandlerContext) {
         guard peer == nil else { return }
         peer = client ?? context.channel.remoteAddress?.ipAddress
+        peerText = peer?.description ?? "unknown"
         peerTrusted = peer.map(shared.isTrusted) ?? false
         deadlines.idleSince = context.eventLoop.now
         armDeadlineTimer()
@@ -344,7 +347,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .sendRequest(var held, let end):
             guard let upstream, let head = requestHead else { return }
             let upstreamHead = ForwardedHeaders.upstreamRequest(
-                head, peer: peer, peerTrusted: peerTrusted, requestID: requestID, proto: scheme
+                head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme
             )
             upstream.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
             while let buffer = held.popFirst() {

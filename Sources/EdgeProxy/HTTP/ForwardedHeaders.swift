@@ -7,7 +7,7 @@ enum ForwardedHeaders {
     /// an untrusted peer's claim is replaced: the upstream never sees a spoofed chain);
     /// `X-Forwarded-Proto` and `X-Request-ID` set unless a trusted peer (or the client, for the id) sent them.
     static func upstreamRequest(
-        _ head: HTTPRequestHead, peer: IPAddress?, peerTrusted: Bool, requestID: String, proto: String
+        _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String
     ) -> HTTPRequestHead {
         var upstream = head
         upstream.version = .http1_1
@@ -21,8 +21,8 @@ enum ForwardedHeaders {
 
     /// `X-Forwarded-For`: a trusted peer's chain plus the peer, else the peer alone (a spoofed chain is never
     /// passed on). `X-Forwarded-Proto`: kept from a trusted peer, else `proto`. Used by REST and the gateway.
-    static func setForwarding(_ headers: inout HTTPHeaders, peer: IPAddress?, peerTrusted: Bool, proto: String) {
-        let peerText = peer.map { $0.description } ?? "unknown"
+    /// `peer` is the address as text (REST connections render it once, not per request).
+    static func setForwarding(_ headers: inout HTTPHeaders, peer peerText: String, peerTrusted: Bool, proto: String) {
         let chain = headers["x-forwarded-for"]
         if peerTrusted, !chain.isEmpty {
             headers.replaceOrAdd(name: "X-Forwarded-For", value: chain.joined(separator: ", ") + ", " + peerText)
@@ -42,6 +42,7 @@ enum ForwardedHeaders {
     ) -> HTTPResponseHead {
         var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
         HopByHopHeaders.strip(&response.headers)
+        response.headers.reserveCapacity(response.headers.count + extra.count + 2)
         for (name, value) in extra { response.headers.add(name: name, value: value) }
         response.headers.replaceOrAdd(name: "X-Request-ID", value: requestID)
         if !keepAlive {
