@@ -380,11 +380,14 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 connection.handler.delegate = nil
                 if reuse, let pool { pool.release(connection) } else { connection.channel.close(promise: nil) }
             }
-            let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            // A future only when something waits on it: most responses end a keep-alive exchange.
             if closing {
-                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            } else if machine.isIdle {
-                becomeIdle()
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                if machine.isIdle { becomeIdle() }
             }
         case .abortClient:
             record.finish(status: record.status == 0 ? 502 : record.status, admission: admission, shard: metrics,
@@ -460,9 +463,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
         body.writeString(response.body)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if close {
-            written.assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                LingeringClose.close(context)
+            }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }

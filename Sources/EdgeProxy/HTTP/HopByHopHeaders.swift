@@ -4,37 +4,59 @@ import NIOHTTP1
 /// tokens name further fields to drop. `Transfer-Encoding` is removed because each side is re-framed by
 /// the encoder (chunked or Content-Length) independently.
 enum HopByHopHeaders {
-    static let names: Set<String> = [
+    static let names: [String] = [
         "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "trailer", "upgrade",
         "proxy-authorization", "proxy-authenticate",
     ]
 
-    /// Removes hop-by-hop fields, including those listed in `Connection`.
+    /// Removes hop-by-hop fields, including those listed in `Connection`, in one pass over the fields (this
+    /// runs twice for every relayed request: on the request and on the response). Fields are untouched, and
+    /// nothing is allocated, when there is nothing to remove.
     static func strip(_ headers: inout HTTPHeaders) {
-        var listed: [String] = []
-        for value in headers[canonicalForm: "connection"] {
-            let token = value.lowercased()
-            if token != "close", token != "keep-alive" { listed.append(token) }
-        }
         var doomed = false
+        var hasConnection = false
         for (name, _) in headers where isHopByHop(name) {
             doomed = true
-            break
+            if equalsIgnoringCase(name, "connection") { hasConnection = true }
         }
-        if !doomed, listed.isEmpty { return }
-        for name in names { headers.remove(name: name) }
-        for name in listed { headers.remove(name: name) }
+        guard doomed else { return }
+        var listed: [String] = []
+        if hasConnection {
+            for value in headers[canonicalForm: "connection"] {
+                let token = value.lowercased()
+                if token != "close", token != "keep-alive" { listed.append(token) }
+            }
+        }
+        var kept = HTTPHeaders()
+        kept.reserveCapacity(headers.count)
+        for (name, value) in headers where !isHopByHop(name) {
+            if !listed.isEmpty, listed.contains(where: { equalsIgnoringCase(name, $0) }) { continue }
+            kept.add(name: name, value: value)
+        }
+        headers = kept
     }
 
+    /// Whether `name` is one of `names`, compared without case and without building a lowercased copy.
     @inline(__always)
-    private static func isHopByHop(_ name: String) -> Bool {
-        // Cheap first-letter screen before the case-insensitive comparison.
+    static func isHopByHop(_ name: String) -> Bool {
+        // Cheap first-letter screen before the comparisons.
         guard let first = name.utf8.first else { return false }
         switch first | 0x20 {
         case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"):
-            return names.contains(name.lowercased())
+            return names.contains { equalsIgnoringCase(name, $0) }
         default:
             return false
         }
+    }
+
+    /// ASCII case-insensitive equality with a lowercase `lower`.
+    @inline(__always)
+    static func equalsIgnoringCase(_ name: String, _ lower: String) -> Bool {
+        guard name.utf8.count == lower.utf8.count else { return false }
+        for (a, b) in zip(name.utf8, lower.utf8) {
+            let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | 0x20 : a
+            if folded != b { return false }
+        }
+        return true
     }
 }
