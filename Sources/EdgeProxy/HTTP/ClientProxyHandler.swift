@@ -49,7 +49,10 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     /// Parts decoded while they can't be taken up yet (a decision pending, or pipelined), in order.
     private var held = CircularBuffer<HTTPServerRequestPart>()
 
-    // Backpressure and timeouts.
+    // Backpressure, flushes and timeouts.
+    /// Parts written without a flush (a flush walks the whole pipeline: only when something waits for it).
+    private var upstreamUnflushed = false
+    private var clientUnflushed = false
     private var clientReadsHeld = false
     private var clientReadPending = false
     var deadlines: ClientDeadlines
@@ -162,7 +165,10 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        upstream?.channel.flush()
+        if upstreamUnflushed {
+            upstreamUnflushed = false
+            upstream?.channel.flush()
+        }
         context.fireChannelReadComplete()
     }
 
@@ -291,6 +297,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             responseInProgress = true
             record.status = Int(head.status.code)
             context.write(wrapOutboundOut(.head(response)), promise: nil)
+            clientUnflushed = true
         case .body(let buffer):
             let action = machine.responseBody()
             guard case .writeResponseBody = action, let context else {
@@ -299,6 +306,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             }
             record.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            clientUnflushed = true
             if !context.channel.isWritable { upstream?.handler.holdReads(true) }
         case .end:
             run(machine.responseEnd(upstreamKeepAlive: upstreamKeepAlive))
@@ -306,7 +314,10 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     func upstreamReadComplete() {
-        context?.flush()
+        if clientUnflushed {
+            clientUnflushed = false
+            context?.flush()
+        }
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
@@ -355,6 +366,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             }
             if end { upstream.channel.write(HTTPClientRequestPart.end(nil), promise: nil) }
             upstream.channel.flush()
+            upstreamUnflushed = false
             record.upstream = upstream.serverIndex
             record.upstreamSentAt = .now()
             deadlines.upstreamActiveAt = context.eventLoop.now
@@ -362,9 +374,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .forwardBody(let buffer):
             guard let upstream else { return }
             upstream.channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+            upstreamUnflushed = true
             if !upstream.channel.isWritable { clientReadsHeld = true }
         case .forwardEnd:
             upstream?.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            upstreamUnflushed = false
         case .writeResponseHead, .writeResponseBody:
             break  // handled inline where the part is at hand
         case .finishResponse(let reuse, let closeClient):
@@ -381,6 +395,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 if reuse, let pool { pool.release(connection) } else { connection.channel.close(promise: nil) }
             }
             // A future only when something waits on it: most responses end a keep-alive exchange.
+            clientUnflushed = false
             if closing {
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                     context.close(promise: nil)
