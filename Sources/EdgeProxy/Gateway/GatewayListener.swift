@@ -32,6 +32,8 @@ final class GatewayListener: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: GatewayRecvAllocator())
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 // The context in force when the connection arrived serves its whole upgrade.
                 let shared = contexts.current
@@ -42,11 +44,9 @@ final class GatewayListener: Sendable {
                     gauges.active.add(1, ordering: .relaxed)
                     channel.closeFuture.whenComplete { _ in gauges.active.subtract(1, ordering: .relaxed) }
                 }
-                let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: shared.limits.maxMessageSize,
-                    automaticErrorHandling: false,
+                let upgrader = GatewayServerUpgrader(
                     shouldUpgrade: { channel, head in GatewayUpgrade.shouldUpgrade(channel: channel, head: head, shared: shared) },
-                    upgradePipelineHandler: { channel, _ in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
+                    onUpgrade: { channel in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
                 )
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
@@ -111,7 +111,8 @@ enum GatewayUpgrade {
         }
     }
 
-    /// After 101: swaps the HTTP handler for the frame relay, linked to the upstream side.
+    /// After 101: swaps the HTTP handler for the frame relay, linked to the upstream side. NIO's upgrade
+    /// handler has removed the HTTP codec by then, so the relay is the pipeline's only handler.
     static func completeUpgrade(channel: any Channel, shared: GatewayContext) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations

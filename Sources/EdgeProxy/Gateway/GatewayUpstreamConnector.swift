@@ -55,14 +55,13 @@ enum GatewayUpstreamConnector {
         peerTrusted: Bool, loop: any EventLoop
     ) -> EventLoopFuture<GatewayUpstreamHandshake> {
         let promise = loop.makePromise(of: GatewayUpstreamHandshake.self)
-        let maxFrame = shared.limits.maxMessageSize
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(shared.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: GatewayRecvAllocator())
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
-                let upgrader = NIOWebSocketClientUpgrader(
-                    maxFrameSize: maxFrame, automaticErrorHandling: false
-                ) { channel, response in
+                let upgrader = GatewayClientUpgrader { channel, response in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
                         let catcher = try sync.handler(type: HandshakeFailureCatcher.self)
