@@ -10,6 +10,8 @@ final class GatewayContext: Sendable {
     let connections: ConnectionLimiter
     /// Open relayed sessions; shutdown sends each 1001.
     let sessions: ChannelRegistry
+    /// Per event loop, the keepalive checks of the open sessions.
+    let keepalive: GatewayKeepalive
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
     let handshakeTimeout: TimeAmount
@@ -29,9 +31,11 @@ final class GatewayContext: Sendable {
             connections = previous.connections
             connections.setLimits(maxPerIP: config.gateway.maxConnectionsPerIP)
             sessions = previous.sessions
+            keepalive = previous.keepalive
         } else {
             connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
             sessions = ChannelRegistry()
+            keepalive = GatewayKeepalive()
         }
         upstreams = config.upstreams.gateway
         resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)

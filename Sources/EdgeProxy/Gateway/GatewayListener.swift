@@ -129,7 +129,8 @@ enum GatewayUpgrade {
             gauges?.gatewayActive.add(1, ordering: .relaxed)
             gauges?.writing.add(1, ordering: .relaxed)
             let relay = GatewayClientRelay(
-                limits: shared.limits, upstream: handshake.relay, clock: shared.clock, metrics: metrics
+                limits: shared.limits, upstream: handshake.relay,
+                keepalive: shared.keepalive.sweeper(for: channel.eventLoop), clock: shared.clock, metrics: metrics
             ) {
                 shared.connections.release(client)
                 gauges?.gatewayActive.subtract(1, ordering: .relaxed)

@@ -3,7 +3,7 @@ import NIOCore
 import NIOWebSocket
 
 /// The client side of a relayed gateway connection: checks every client frame against the relay's
-/// state machine, forwards it upstream, writes upstream frames back, and runs the keepalive timer.
+/// state machine, forwards it upstream, writes upstream frames back; its loop's sweeper checks its keepalive.
 ///
 /// Frames travel as the bytes that arrived (`GatewayFrameScanner`): no decoding, copying or re-masking.
 final class GatewayClientRelay: ChannelDuplexHandler {
@@ -15,11 +15,13 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     private var scanner = GatewayFrameScanner()
     /// Whether the payload of the data frame under way goes upstream (false once the relay is closing).
     private var forwardingPayload = false
-    private let upstream: GatewayUpstreamRelay
+    let upstream: GatewayUpstreamRelay
     private let clock: @Sendable () -> Int64
     private let onClose: () -> Void
     private var context: ChannelHandlerContext?
-    private var pingTimer: Scheduled<Void>?
+    private let keepalive: GatewayKeepaliveSweeper
+    /// This relay's index in its loop's sweeper (-1: not registered); kept by the sweeper.
+    var keepaliveSlot = -1
     private var readsHeld = false
     private var readPending = false
     private var closed = false
@@ -32,9 +34,10 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     private let metrics: MetricsShard?
     private var closeCode: UInt16 = 1006
 
-    init(limits: GatewayRelayStateMachine.Limits, upstream: GatewayUpstreamRelay,
+    init(limits: GatewayRelayStateMachine.Limits, upstream: GatewayUpstreamRelay, keepalive: GatewayKeepaliveSweeper,
          clock: @escaping @Sendable () -> Int64, metrics: MetricsShard? = nil, onClose: @escaping () -> Void) {
         self.metrics = metrics
+        self.keepalive = keepalive
         self.machine = GatewayRelayStateMachine(limits: limits, now: clock())
         self.upstream = upstream
         self.clock = clock
@@ -44,7 +47,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         upstream.attach(client: self)
-        schedulePingCheck()
+        keepalive.add(self, window: .nanoseconds(machine.limits.pingWindowNanos))
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -197,26 +200,16 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         guard !closed else { return }
         closed = true
         metrics?.gatewayClosed(code: closeCode)
-        pingTimer?.cancel()
-        pingTimer = nil
+        keepalive.remove(self)
         onClose()
     }
 
-    private func schedulePingCheck() {
-        guard let context else { return }
-        let delay = max(0, machine.pingDeadline - clock())
-        pingTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(delay + 1_000_000)) {
-            switch self.machine.pingCheck(now: self.clock()) {
-            case .close(let reason):
-                self.proxyClosing = true
-                self.upstream.closeByProxy(reason)
-                self.sendCloseAndClose(reason)
-            case .forward:
-                self.schedulePingCheck()
-            case .drop:
-                break
-            }
-        }
+    /// Called by the loop's keepalive sweeper: a client silent for its whole ping window is closed with 4009.
+    func keepaliveCheck() {
+        guard !closed, case .close(let reason) = machine.pingCheck(now: clock()) else { return }
+        proxyClosing = true
+        upstream.closeByProxy(reason)
+        sendCloseAndClose(reason)
     }
 }
 
@@ -238,6 +231,9 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// The upstream channel, while this handler is in its pipeline.
+    var channel: (any Channel)? { context?.channel }
 
     func attach(client: GatewayClientRelay) {
         self.client = client

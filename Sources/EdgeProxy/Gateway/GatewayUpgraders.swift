@@ -70,19 +70,24 @@ struct GatewayClientUpgrader: NIOHTTPClientProtocolUpgrader, Sendable {
 struct GatewayRecvAllocator: RecvByteBufferAllocator {
     /// The first read's buffer, which the channel keeps for its whole life.
     static let firstCapacity = 64
-    private var adaptive = AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2048, maximum: 65536)
-    private var first = true
+    /// Later reads: from 2 KiB, doubling after a read that filled its buffer, halving after one that used a
+    /// quarter, up to 64 KiB. One stored word, so NIO keeps the allocator inline rather than boxed.
+    private var size = GatewayRecvAllocator.firstCapacity
 
     func buffer(allocator: ByteBufferAllocator) -> ByteBuffer {
-        first ? allocator.buffer(capacity: Self.firstCapacity) : adaptive.buffer(allocator: allocator)
+        allocator.buffer(capacity: size)
     }
 
     func nextBufferSize() -> Int? { nil }
 
     mutating func record(actualReadBytes: Int) -> Bool {
-        first = false
-        _ = adaptive.record(actualReadBytes: actualReadBytes)
+        if size == Self.firstCapacity {
+            size = 2048
+        } else if actualReadBytes >= size {
+            size = min(size * 2, 65536)
+        } else if actualReadBytes <= size / 4 {
+            size = max(size / 2, 2048)
+        }
         return true
     }
 }
-

@@ -83,7 +83,10 @@ enum GatewayUpstreamConnector {
             promise.fail(GatewayUpstreamError.timedOut)
         }
         let head = upstreamRequest(clientRequest, server: server, peer: peer, peerTrusted: peerTrusted)
-        bootstrap.connect(host: server.host, port: server.port).whenComplete { result in
+        // An address literal needs no resolver round trip (NIO's would go through a dispatch queue).
+        let connected = (try? SocketAddress(ipAddress: server.host, port: server.port))
+            .map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: server.host, port: server.port)
+        connected.whenComplete { result in
             switch result {
             case .success(let channel):
                 channel.write(HTTPClientRequestPart.head(head), promise: nil)
