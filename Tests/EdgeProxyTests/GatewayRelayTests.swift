@@ -83,7 +83,7 @@ import Testing
                 }
             }.get()
         }
-        let proxied = try #require(gateway.shared.sessions.snapshot.first)
+        let proxied = try #require(await gateway.shared.sessions.channels().first)
         #expect(try await handlers(proxied) == ["GatewayClientRelay"])
         let relay = try await proxied.eventLoop.submit {
             try proxied.pipeline.syncOperations.handler(type: GatewayClientRelay.self).upstream.channel

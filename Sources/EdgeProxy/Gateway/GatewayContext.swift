@@ -8,10 +8,8 @@ final class GatewayContext: Sendable {
     let upstreams: [UpstreamURL]
     let resolver: ClientAddressResolver
     let connections: ConnectionLimiter
-    /// Open relayed sessions; shutdown sends each 1001.
-    let sessions: ChannelRegistry
-    /// Per event loop, the keepalive checks of the open sessions.
-    let keepalive: GatewayKeepalive
+    /// Open relayed sessions, per event loop; shutdown sends each 1001.
+    let sessions: GatewaySessions
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
     let handshakeTimeout: TimeAmount
@@ -31,11 +29,9 @@ final class GatewayContext: Sendable {
             connections = previous.connections
             connections.setLimits(maxPerIP: config.gateway.maxConnectionsPerIP)
             sessions = previous.sessions
-            keepalive = previous.keepalive
         } else {
             connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
-            sessions = ChannelRegistry()
-            keepalive = GatewayKeepalive()
+            sessions = GatewaySessions()
         }
         upstreams = config.upstreams.gateway
         resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)

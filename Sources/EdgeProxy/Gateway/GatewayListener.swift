@@ -123,21 +123,11 @@ enum GatewayUpgrade {
             handler.pendingUpstream = nil
             handler.slotHolder = nil  // now owned by the relay, released when it closes
             _ = sync.removeHandler(handler)
-            let metrics = shared.telemetry?.shards.value(for: channel.eventLoop)
-            let gauges = shared.telemetry?.gauges
-            metrics?.gatewayOpened()
-            gauges?.gatewayActive.add(1, ordering: .relaxed)
-            gauges?.writing.add(1, ordering: .relaxed)
-            let relay = GatewayClientRelay(
-                limits: shared.limits, upstream: handshake.relay,
-                keepalive: shared.keepalive.sweeper(for: channel.eventLoop), clock: shared.clock, metrics: metrics
-            ) {
-                shared.connections.release(client)
-                gauges?.gatewayActive.subtract(1, ordering: .relaxed)
-                gauges?.writing.subtract(1, ordering: .relaxed)
-            }
-            try sync.addHandler(relay)
-            shared.sessions.track(channel)
+            shared.telemetry?.shards.value(for: channel.eventLoop).gatewayOpened()
+            shared.telemetry?.gauges.gatewayActive.add(1, ordering: .relaxed)
+            shared.telemetry?.gauges.writing.add(1, ordering: .relaxed)
+            try sync.addHandler(GatewayClientRelay(shared: shared, client: client, upstream: handshake.relay,
+                                                   sessions: shared.sessions.list(for: channel.eventLoop)))
         }
     }
 }

@@ -1,9 +1,10 @@
+import EdgeCore
 import EdgeMetrics
 import NIOCore
 import NIOWebSocket
 
 /// The client side of a relayed gateway connection: checks every client frame against the relay's
-/// state machine, forwards it upstream, writes upstream frames back; its loop's sweeper checks its keepalive.
+/// state machine, forwards it upstream, writes upstream frames back; its loop's session list checks its keepalive.
 ///
 /// Frames travel as the bytes that arrived (`GatewayFrameScanner`): no decoding, copying or re-masking.
 final class GatewayClientRelay: ChannelDuplexHandler {
@@ -16,12 +17,13 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     /// Whether the payload of the data frame under way goes upstream (false once the relay is closing).
     private var forwardingPayload = false
     let upstream: GatewayUpstreamRelay
-    private let clock: @Sendable () -> Int64
-    private let onClose: () -> Void
+    private let shared: GatewayContext
+    /// The client IP holding a connection slot, released when the session ends.
+    private let client: IPAddress
     private var context: ChannelHandlerContext?
-    private let keepalive: GatewayKeepaliveSweeper
-    /// This relay's index in its loop's sweeper (-1: not registered); kept by the sweeper.
-    var keepaliveSlot = -1
+    private let sessions: GatewayLoopSessions
+    /// This relay's index in its loop's session list (-1: not in it); kept by the list.
+    var sessionSlot = -1
     private var readsHeld = false
     private var readPending = false
     private var closed = false
@@ -34,20 +36,22 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     private let metrics: MetricsShard?
     private var closeCode: UInt16 = 1006
 
-    init(limits: GatewayRelayStateMachine.Limits, upstream: GatewayUpstreamRelay, keepalive: GatewayKeepaliveSweeper,
-         clock: @escaping @Sendable () -> Int64, metrics: MetricsShard? = nil, onClose: @escaping () -> Void) {
-        self.metrics = metrics
-        self.keepalive = keepalive
-        self.machine = GatewayRelayStateMachine(limits: limits, now: clock())
+    init(shared: GatewayContext, client: IPAddress, upstream: GatewayUpstreamRelay, sessions: GatewayLoopSessions) {
+        self.shared = shared
+        self.client = client
+        self.metrics = shared.telemetry?.shards.value(for: sessions.loop)
+        self.sessions = sessions
+        self.machine = GatewayRelayStateMachine(limits: shared.limits, now: shared.clock())
         self.upstream = upstream
-        self.clock = clock
-        self.onClose = onClose
     }
+
+    /// The client channel, while this handler is in its pipeline.
+    var channel: (any Channel)? { context?.channel }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         upstream.attach(client: self)
-        keepalive.add(self, window: .nanoseconds(machine.limits.pingWindowNanos))
+        sessions.add(self, pingWindow: .nanoseconds(machine.limits.pingWindowNanos))
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -83,7 +87,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
             closeBoth(.protocolError)
             return false
         }
-        switch machine.clientFrame(opcode: header.opcode, fin: header.fin, length: header.length, now: clock()) {
+        switch machine.clientFrame(opcode: header.opcode, fin: header.fin, length: header.length, now: shared.clock()) {
         case .forward:
             switch header.opcode {
             case .text, .binary: metrics?.gatewayMessage(fromClient: true)
@@ -116,13 +120,11 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is GatewayGoingAway {
-            closeBoth(.goingAway)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
+    /// Shutdown: the client gets 1001 `Going away`.
+    func goAway() { closeBoth(.goingAway) }
+
+    /// The drain deadline passed.
+    func closeClient() { context?.close(promise: nil) }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         upstream.holdReads(!context.channel.isWritable)
@@ -200,13 +202,15 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         guard !closed else { return }
         closed = true
         metrics?.gatewayClosed(code: closeCode)
-        keepalive.remove(self)
-        onClose()
+        sessions.remove(self)
+        shared.connections.release(client)
+        shared.telemetry?.gauges.gatewayActive.subtract(1, ordering: .relaxed)
+        shared.telemetry?.gauges.writing.subtract(1, ordering: .relaxed)
     }
 
-    /// Called by the loop's keepalive sweeper: a client silent for its whole ping window is closed with 4009.
+    /// Called by the loop's keepalive sweep: a client silent for its whole ping window is closed with 4009.
     func keepaliveCheck() {
-        guard !closed, case .close(let reason) = machine.pingCheck(now: clock()) else { return }
+        guard !closed, case .close(let reason) = machine.pingCheck(now: shared.clock()) else { return }
         proxyClosing = true
         upstream.closeByProxy(reason)
         sendCloseAndClose(reason)
@@ -220,7 +224,8 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private weak var client: GatewayClientRelay?
+    /// Strong (a weak reference costs a side table per session): cleared when either side ends.
+    private var client: GatewayClientRelay?
     private var scanner = GatewayFrameScanner()
     private var early: ByteBuffer?
     private var context: ChannelHandlerContext?
@@ -346,5 +351,5 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
     }
 }
 
-/// Fired into every gateway client pipeline on shutdown: clients get 1001 `Going away`.
+/// Broadcast to every gateway session on shutdown: clients get 1001 `Going away`.
 struct GatewayGoingAway: Sendable {}

@@ -69,7 +69,7 @@ struct GatewayClientUpgrader: NIOHTTPClientProtocolUpgrader, Sendable {
 /// A read costs one allocation, freed as soon as the partner side has written the bytes.
 struct GatewayRecvAllocator: RecvByteBufferAllocator {
     /// The first read's buffer, which the channel keeps for its whole life.
-    static let firstCapacity = 64
+    static let firstCapacity = 16
     /// Later reads: from 2 KiB, doubling after a read that filled its buffer, halving after one that used a
     /// quarter, up to 64 KiB. One stored word, so NIO keeps the allocator inline rather than boxed.
     private var size = GatewayRecvAllocator.firstCapacity

@@ -17,19 +17,16 @@ final class ChannelRegistry: Sendable {
 
     var count: Int { channels.withLock { $0.count } }
 
-    /// The channels open right now.
-    var snapshot: [any Channel] { channels.withLock { Array($0.values) } }
-
     /// Fires `event` into every open channel's pipeline (on each channel's own event loop).
     func broadcast(_ event: some Sendable) {
-        for channel in snapshot {
+        for channel in channels.withLock({ Array($0.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(event)
         }
     }
 
     /// Closes whatever is still open (the drain deadline passed).
     func closeAll() {
-        for channel in snapshot {
+        for channel in channels.withLock({ Array($0.values) }) {
             channel.close(promise: nil)
         }
     }
