@@ -90,7 +90,8 @@ import Testing
 
     @Test(arguments: [true, false])
     func proxyCloseFramesDecodeWithNIO(masked: Bool) throws {
-        let frame = GatewayFrames.close(code: 1001, reason: "Going away", masked: masked, allocator: ByteBufferAllocator())
+        let frame = GatewayFrames.close(code: 1001, reason: "Going away", masked: masked,
+                                        allocator: ByteBufferAllocator())
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(WebSocketFrameDecoder()))
         try channel.writeInbound(frame)
         let read = try channel.readInbound(as: WebSocketFrame.self)

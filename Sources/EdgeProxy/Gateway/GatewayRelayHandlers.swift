@@ -50,8 +50,8 @@ final class GatewayClientRelay: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        upstream.attach(client: self)
         sessions.add(self, pingWindow: .nanoseconds(machine.limits.pingWindowNanos))
+        upstream.attach(client: self)  // may relay what the upstream sent right after its 101
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -12,8 +12,10 @@ struct GatewayServerUpgrader: HTTPServerProtocolUpgrader, Sendable {
     init(shouldUpgrade: @escaping @Sendable (any Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
          onUpgrade: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) {
         // Only its handshake is used; its codec-adding `upgrade` never runs.
-        handshake = NIOWebSocketServerUpgrader(automaticErrorHandling: false, shouldUpgrade: shouldUpgrade,
-                                               upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() })
+        handshake = NIOWebSocketServerUpgrader(
+            automaticErrorHandling: false, shouldUpgrade: shouldUpgrade,
+            upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() }
+        )
         self.onUpgrade = onUpgrade
     }
 
