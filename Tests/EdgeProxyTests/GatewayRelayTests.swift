@@ -68,6 +68,33 @@ import Testing
         await gateway.stop(); await upstream.stop()
     }
 
+    @Test func upgradedPipelinesHoldOnlyTheRelays() async throws {
+        let upstream = try await TestWebSocketUpstream.start()
+        let gateway = try await GatewayHarness.start(upstreamPorts: [upstream.port])
+        let client = try await TestWebSocketClient.connect(port: gateway.port)
+        try await client.send(.text, "hello")
+        _ = await client.nextFrame(.text)
+
+        /// The handler types in a pipeline, read on its channel's loop.
+        func handlers(_ channel: any Channel) async throws -> [String] {
+            try await channel.eventLoop.submit {
+                channel.pipeline.debugDescription.split(separator: "\n").dropFirst(2).map {
+                    String($0.split(separator: " ").first { !$0.isEmpty && $0 != "↓↑" } ?? "")
+                }
+            }.get()
+        }
+        let proxied = try #require(await gateway.shared.sessions.channels().first)
+        #expect(try await handlers(proxied) == ["GatewayClientRelay"])
+        let relay = try await proxied.eventLoop.submit {
+            try proxied.pipeline.syncOperations.handler(type: GatewayClientRelay.self).upstream.channel
+        }.get()
+        let upstreamChannel = try #require(relay)
+        #expect(try await handlers(upstreamChannel) == ["GatewayUpstreamRelay"])
+        #expect(upstreamChannel.eventLoop === proxied.eventLoop)
+        await client.disconnect()
+        await gateway.stop(); await upstream.stop()
+    }
+
     @Test func silentClientIsClosedWith4009() async throws {
         let upstream = try await TestWebSocketUpstream.start()
         let gateway = try await GatewayHarness.start(upstreamPorts: [upstream.port]) {

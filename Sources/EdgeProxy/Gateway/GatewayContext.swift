@@ -8,8 +8,8 @@ final class GatewayContext: Sendable {
     let upstreams: [UpstreamURL]
     let resolver: ClientAddressResolver
     let connections: ConnectionLimiter
-    /// Open relayed sessions; shutdown sends each 1001.
-    let sessions: ChannelRegistry
+    /// Open relayed sessions, per event loop; shutdown sends each 1001.
+    let sessions: GatewaySessions
     let limits: GatewayRelayStateMachine.Limits
     let connectTimeout: TimeAmount
     let handshakeTimeout: TimeAmount
@@ -35,7 +35,7 @@ final class GatewayContext: Sendable {
             sessions = previous.sessions
         } else {
             connections = ConnectionLimiter(maxPerIP: config.gateway.maxConnectionsPerIP)
-            sessions = ChannelRegistry()
+            sessions = GatewaySessions()
         }
         upstreams = config.upstreams.gateway
         resolver = ClientAddressResolver(trustedProxies: config.clientIP.trustedProxies)

@@ -32,6 +32,8 @@ final class GatewayListener: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: GatewayRecvAllocator())
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 // The context in force when the connection arrived serves its whole upgrade.
                 let shared = contexts.current
@@ -60,11 +62,9 @@ final class GatewayListener: Sendable {
         on channel: any Channel, client: IPAddress?, shared: GatewayContext,
         decoderLimits: NIOHTTPDecoderLimitConfiguration
     ) throws {
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: shared.limits.maxMessageSize,
-            automaticErrorHandling: false,
+        let upgrader = GatewayServerUpgrader(
             shouldUpgrade: { channel, head in GatewayUpgrade.shouldUpgrade(channel: channel, head: head, shared: shared) },
-            upgradePipelineHandler: { channel, _ in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
+            onUpgrade: { channel in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
         )
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withPipeliningAssistance: false,
@@ -124,7 +124,8 @@ enum GatewayUpgrade {
         }
     }
 
-    /// After 101: swaps the HTTP handler for the frame relay, linked to the upstream side.
+    /// After 101: swaps the HTTP handler for the frame relay, linked to the upstream side. NIO's upgrade
+    /// handler has removed the HTTP codec by then, so the relay is the pipeline's only handler.
     static func completeUpgrade(channel: any Channel, shared: GatewayContext) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
@@ -135,20 +136,11 @@ enum GatewayUpgrade {
             handler.pendingUpstream = nil
             handler.slotHolder = nil  // now owned by the relay, released when it closes
             _ = sync.removeHandler(handler)
-            let metrics = shared.telemetry?.shards.value(for: channel.eventLoop)
-            let gauges = shared.telemetry?.gauges
-            metrics?.gatewayOpened()
-            gauges?.gatewayActive.add(1, ordering: .relaxed)
-            gauges?.writing.add(1, ordering: .relaxed)
-            let relay = GatewayClientRelay(
-                limits: shared.limits, upstream: handshake.relay, clock: shared.clock, metrics: metrics
-            ) {
-                shared.connections.release(client)
-                gauges?.gatewayActive.subtract(1, ordering: .relaxed)
-                gauges?.writing.subtract(1, ordering: .relaxed)
-            }
-            try sync.addHandler(relay)
-            shared.sessions.track(channel)
+            shared.telemetry?.shards.value(for: channel.eventLoop).gatewayOpened()
+            shared.telemetry?.gauges.gatewayActive.add(1, ordering: .relaxed)
+            shared.telemetry?.gauges.writing.add(1, ordering: .relaxed)
+            try sync.addHandler(GatewayClientRelay(shared: shared, client: client, upstream: handshake.relay,
+                                                   sessions: shared.sessions.list(for: channel.eventLoop)))
         }
     }
 }

@@ -1,20 +1,29 @@
+import EdgeCore
 import EdgeMetrics
 import NIOCore
 import NIOWebSocket
 
 /// The client side of a relayed gateway connection: checks every client frame against the relay's
-/// state machine, forwards it upstream, writes upstream frames back, and runs the keepalive timer.
+/// state machine, forwards it upstream, writes upstream frames back; its loop's session list checks its keepalive.
+///
+/// Frames travel as the bytes that arrived (`GatewayFrameScanner`): no decoding, copying or re-masking.
 final class GatewayClientRelay: ChannelDuplexHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private var machine: GatewayRelayStateMachine
-    private let upstream: GatewayUpstreamRelay
-    private let clock: @Sendable () -> Int64
-    private let onClose: () -> Void
+    private var scanner = GatewayFrameScanner()
+    /// Whether the payload of the data frame under way goes upstream (false once the relay is closing).
+    private var forwardingPayload = false
+    let upstream: GatewayUpstreamRelay
+    private let shared: GatewayContext
+    /// The client IP holding a connection slot, released when the session ends.
+    private let client: IPAddress
     private var context: ChannelHandlerContext?
-    private var pingTimer: Scheduled<Void>?
+    private let sessions: GatewayLoopSessions
+    /// This relay's index in its loop's session list (-1: not in it); kept by the list.
+    var sessionSlot = -1
     private var readsHeld = false
     private var readPending = false
     private var closed = false
@@ -27,19 +36,22 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     private let metrics: MetricsShard?
     private var closeCode: UInt16 = 1006
 
-    init(limits: GatewayRelayStateMachine.Limits, upstream: GatewayUpstreamRelay,
-         clock: @escaping @Sendable () -> Int64, metrics: MetricsShard? = nil, onClose: @escaping () -> Void) {
-        self.metrics = metrics
-        self.machine = GatewayRelayStateMachine(limits: limits, now: clock())
+    init(shared: GatewayContext, client: IPAddress, upstream: GatewayUpstreamRelay, sessions: GatewayLoopSessions) {
+        self.shared = shared
+        self.client = client
+        self.metrics = shared.telemetry?.shards.value(for: sessions.loop)
+        self.sessions = sessions
+        self.machine = GatewayRelayStateMachine(limits: shared.limits, now: shared.clock())
         self.upstream = upstream
-        self.clock = clock
-        self.onClose = onClose
     }
+
+    /// The client channel, while this handler is in its pipeline.
+    var channel: (any Channel)? { context?.channel }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        upstream.attach(client: self)
-        schedulePingCheck()
+        sessions.add(self, pingWindow: .nanoseconds(machine.limits.pingWindowNanos))
+        upstream.attach(client: self)  // may relay what the upstream sent right after its 101
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -47,26 +59,49 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch machine.clientFrame(opcode: frame.opcode, fin: frame.fin, length: frame.length, now: clock()) {
+        var buffer = unwrapInboundIn(data)
+        while !proxyClosing {
+            let piece: GatewayFrameScanner.Piece?
+            do {
+                piece = try scanner.next(&buffer)
+            } catch {
+                return closeBoth(.protocolError)
+            }
+            switch piece {
+            case nil:
+                return
+            case .dataMore(let bytes):
+                if forwardingPayload { upstream.send(bytes) }
+            case .dataStart(let header, let bytes):
+                forwardingPayload = relay(header, bytes, closeCode: nil)
+            case .control(let header, let bytes, let closeCode):
+                _ = relay(header, bytes, closeCode: closeCode)
+            }
+        }
+    }
+
+    /// Checks a client frame with the state machine and forwards it; false if it was not forwarded.
+    private func relay(_ header: GatewayFrameScanner.Header, _ bytes: ByteBuffer, closeCode: UInt16?) -> Bool {
+        // Client frames must be masked (RFC 6455 5.1); they go upstream with the client's own mask.
+        guard header.masked else {
+            closeBoth(.protocolError)
+            return false
+        }
+        switch machine.clientFrame(opcode: header.opcode, fin: header.fin, length: header.length, now: shared.clock()) {
         case .forward:
-            switch frame.opcode {
+            switch header.opcode {
             case .text, .binary: metrics?.gatewayMessage(fromClient: true)
             case .ping: metrics?.gatewayPingRelayed()
-            case .connectionClose:
-                var data = frame.unmaskedData
-                closeCode = data.readInteger(as: UInt16.self) ?? 1005
+            case .connectionClose: self.closeCode = closeCode ?? 1005
             default: break
             }
-            // Client frames arrive masked; the encoder masks `data` with `maskKey` again on the way up.
-            var outbound = frame
-            outbound.data = frame.unmaskedData
-            outbound.maskKey = frame.maskKey ?? .random()
-            upstream.send(outbound)
+            upstream.send(bytes)
+            return true
         case .close(let reason):
             closeBoth(reason)
+            return false
         case .drop:
-            break
+            return false
         }
     }
 
@@ -82,23 +117,14 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        switch error {
-        case NIOWebSocketError.invalidFrameLength:
-            closeBoth(.messageTooBig)
-        case is NIOWebSocketError:
-            closeBoth(.protocolError)
-        default:
-            context.close(promise: nil)
-        }
+        context.close(promise: nil)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is GatewayGoingAway {
-            closeBoth(.goingAway)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
+    /// Shutdown: the client gets 1001 `Going away`.
+    func goAway() { closeBoth(.goingAway) }
+
+    /// The drain deadline passed.
+    func closeClient() { context?.close(promise: nil) }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         upstream.holdReads(!context.channel.isWritable)
@@ -111,20 +137,16 @@ final class GatewayClientRelay: ChannelDuplexHandler {
 
     // MARK: called by the upstream side
 
-    func sendToClient(_ frame: WebSocketFrame) {
+    /// A piece of an upstream frame; `closeCode` when it is the upstream's close frame.
+    func sendToClient(_ bytes: ByteBuffer, message: Bool, closeCode: UInt16? = nil) {
         guard let context, !closed else { return }
-        switch frame.opcode {
-        case .connectionClose:
-            var data = frame.unmaskedData
-            closeCode = data.readInteger(as: UInt16.self) ?? 1005
-            relayedClose = context.writeAndFlush(wrapOutboundOut(frame))
+        if let closeCode {
+            self.closeCode = closeCode
+            relayedClose = context.writeAndFlush(wrapOutboundOut(bytes))
             return
-        case .text, .binary:
-            metrics?.gatewayMessage(fromClient: false)
-        default:
-            break
         }
-        context.write(wrapOutboundOut(frame), promise: nil)
+        if message { metrics?.gatewayMessage(fromClient: false) }
+        context.write(wrapOutboundOut(bytes), promise: nil)
         if !context.channel.isWritable { upstream.holdReads(true) }
     }
 
@@ -169,7 +191,8 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         guard let context, !closed else { return }
         closeCode = reason.code
         if reason == .sessionTimedOut { metrics?.gatewayPingTimeout() }
-        let frame = WebSocketFrame.close(code: reason.code, reason: reason.text, allocator: context.channel.allocator)
+        let frame = GatewayFrames.close(code: reason.code, reason: reason.text, masked: false,
+                                        allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
@@ -179,37 +202,32 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         guard !closed else { return }
         closed = true
         metrics?.gatewayClosed(code: closeCode)
-        pingTimer?.cancel()
-        pingTimer = nil
-        onClose()
+        sessions.remove(self)
+        shared.connections.release(client)
+        shared.telemetry?.gauges.gatewayActive.subtract(1, ordering: .relaxed)
+        shared.telemetry?.gauges.writing.subtract(1, ordering: .relaxed)
     }
 
-    private func schedulePingCheck() {
-        guard let context else { return }
-        let delay = max(0, machine.pingDeadline - clock())
-        pingTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(delay + 1_000_000)) {
-            switch self.machine.pingCheck(now: self.clock()) {
-            case .close(let reason):
-                self.proxyClosing = true
-                self.upstream.closeByProxy(reason)
-                self.sendCloseAndClose(reason)
-            case .forward:
-                self.schedulePingCheck()
-            case .drop:
-                break
-            }
-        }
+    /// Called by the loop's keepalive sweep: a client silent for its whole ping window is closed with 4009.
+    func keepaliveCheck() {
+        guard !closed, case .close(let reason) = machine.pingCheck(now: shared.clock()) else { return }
+        proxyClosing = true
+        upstream.closeByProxy(reason)
+        sendCloseAndClose(reason)
     }
 }
 
-/// The upstream side: frames from the gateway upstream go to the client as they are. Reads are held
-/// until the client side is attached (the upstream may speak first) and whenever the client is slow.
+/// The upstream side: frames from the gateway upstream go to the client as the bytes that arrived. Reads
+/// are held until the client side is attached (the upstream may speak first) and whenever the client is slow.
 final class GatewayUpstreamRelay: ChannelDuplexHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    private weak var client: GatewayClientRelay?
+    /// Strong (a weak reference costs a side table per session): cleared when either side ends.
+    private var client: GatewayClientRelay?
+    private var scanner = GatewayFrameScanner()
+    private var early: ByteBuffer?
     private var context: ChannelHandlerContext?
     private var readsHeld = true
     private var readPending = false
@@ -219,19 +237,52 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
+    /// The upstream channel, while this handler is in its pipeline.
+    var channel: (any Channel)? { context?.channel }
+
     func attach(client: GatewayClientRelay) {
         self.client = client
+        if var early {
+            self.early = nil
+            forward(&early)
+            client.flush()
+        }
         holdReads(false)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var frame = unwrapInboundIn(data)
-        if frame.opcode == .connectionClose { sawCloseFrame = true }
-        if frame.maskKey != nil {  // servers must not mask; tolerate it by unmasking
-            frame.data = frame.unmaskedData
-            frame.maskKey = nil
+        var buffer = unwrapInboundIn(data)
+        guard client != nil else {
+            // Sent right after the 101, before the client side was attached: kept for `attach`.
+            if !clientLeft { early.setOrWriteBuffer(&buffer) }
+            return
         }
-        client?.sendToClient(frame)
+        forward(&buffer)
+    }
+
+    private func forward(_ buffer: inout ByteBuffer) {
+        while let client, let context {
+            let piece: GatewayFrameScanner.Piece?
+            do {
+                piece = try scanner.next(&buffer)
+            } catch {
+                return context.close(promise: nil)
+            }
+            switch piece {
+            case nil:
+                return
+            case .dataMore(let bytes):
+                client.sendToClient(bytes, message: false)
+            case .dataStart(let header, let bytes):
+                // Servers must not mask (RFC 6455 5.1): the client would get frames it has to refuse.
+                guard !header.masked else { return context.close(promise: nil) }
+                client.sendToClient(bytes, message: header.opcode == .text || header.opcode == .binary)
+            case .control(let header, let bytes, let closeCode):
+                guard !header.masked else { return context.close(promise: nil) }
+                if closeCode != nil { sawCloseFrame = true }
+                client.sendToClient(bytes, message: false, closeCode: closeCode)
+            }
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -258,9 +309,9 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
         if readsHeld { readPending = true } else { context.read() }
     }
 
-    func send(_ frame: WebSocketFrame) {
+    func send(_ bytes: ByteBuffer) {
         guard let context else { return }
-        context.write(wrapOutboundOut(frame), promise: nil)
+        context.write(wrapOutboundOut(bytes), promise: nil)
         if !context.channel.isWritable { client?.holdReads(true) }
     }
 
@@ -284,8 +335,8 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-        let frame = WebSocketFrame.close(code: 1001, reason: "Client went away", allocator: context.channel.allocator,
-                                         masked: true)
+        let frame = GatewayFrames.close(code: 1001, reason: "Client went away", masked: true,
+                                        allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
@@ -294,23 +345,11 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
         guard let context, !clientLeft else { return }
         clientLeft = true
         let code: UInt16 = reason == .goingAway ? 1001 : 1000
-        let frame = WebSocketFrame.close(code: code, reason: "Closed by the proxy: \(reason.text)",
-                                         allocator: context.channel.allocator, masked: true)
+        let frame = GatewayFrames.close(code: code, reason: "Closed by the proxy: \(reason.text)", masked: true,
+                                        allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 }
 
-/// Fired into every gateway client pipeline on shutdown: clients get 1001 `Going away`.
+/// Broadcast to every gateway session on shutdown: clients get 1001 `Going away`.
 struct GatewayGoingAway: Sendable {}
-
-extension WebSocketFrame {
-    /// A close frame with a status code and reason; masked when sent by the proxy as a client.
-    static func close(code: UInt16, reason: String, allocator: ByteBufferAllocator, masked: Bool = false)
-        -> WebSocketFrame
-    {
-        var data = allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.writeInteger(code)
-        data.writeString(reason)
-        return WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: masked ? .random() : nil, data: data)
-    }
-}

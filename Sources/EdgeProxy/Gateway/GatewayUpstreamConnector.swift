@@ -55,14 +55,13 @@ enum GatewayUpstreamConnector {
         peerTrusted: Bool, loop: any EventLoop
     ) -> EventLoopFuture<GatewayUpstreamHandshake> {
         let promise = loop.makePromise(of: GatewayUpstreamHandshake.self)
-        let maxFrame = shared.limits.maxMessageSize
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(shared.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: GatewayRecvAllocator())
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
-                let upgrader = NIOWebSocketClientUpgrader(
-                    maxFrameSize: maxFrame, automaticErrorHandling: false
-                ) { channel, response in
+                let upgrader = GatewayClientUpgrader { channel, response in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
                         let catcher = try sync.handler(type: HandshakeFailureCatcher.self)
@@ -85,7 +84,10 @@ enum GatewayUpstreamConnector {
         }
         let head = upstreamRequest(clientRequest, server: server, peer: peer, peerTrusted: peerTrusted,
                                    proto: shared.preamble.httpScheme)
-        bootstrap.connect(host: server.host, port: server.port).whenComplete { result in
+        // An address literal needs no resolver round trip (NIO's would go through a dispatch queue).
+        let connected = (try? SocketAddress(ipAddress: server.host, port: server.port))
+            .map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: server.host, port: server.port)
+        connected.whenComplete { result in
             switch result {
             case .success(let channel):
                 channel.write(HTTPClientRequestPart.head(head), promise: nil)
