@@ -1,8 +1,10 @@
 """Starts `ayaka-edge` (proxy + embedded reference backend) as a subprocess on free loopback ports."""
 import os
+import resource
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,11 +29,37 @@ def binary() -> str:
     return str(Path(bin_path) / "ayaka-edge")
 
 
+def raise_open_files(wanted: int) -> int:
+    """Raises this process's soft RLIMIT_NOFILE to `wanted` (at most the hard limit); returns the soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def sign_up(edge, name):
+    unique = uuid.uuid4().hex[:8]
+    r = requests.post(edge.rest + "/users/@me", json={
+        "username": f"{name}{unique}"[:32], "separator": 1,
+        "email": f"{name}.{unique}@example.com", "password": "correct horse battery",
+    })
+    assert r.status_code == 201, r.text
+    user = r.json()
+    assert "password" not in user
+    assert len(user["session_ids"]) == 1
+    assert r.headers["X-RateLimit-Bucket"].startswith("LIMITER/127.0.0.1/")
+    return user, user["session_ids"][0]
+
+
 class Edge:
-    def __init__(self, workdir: Path):
+    """`extra_env` overrides config keys; `open_files` raises the child's soft RLIMIT_NOFILE (up to the hard one)."""
+
+    def __init__(self, workdir: Path, extra_env: dict | None = None, open_files: int | None = None):
         self.ports = {name: free_port() for name in ("rest", "gateway", "admin", "backend_rest", "backend_gateway")}
         self.rest = f"http://127.0.0.1:{self.ports['rest']}"
         self.gateway_http = f"http://127.0.0.1:{self.ports['gateway']}"
+        self.admin = f"http://127.0.0.1:{self.ports['admin']}"
         env = dict(os.environ)
         env.update({
             "AYAKA_EDGE_LISTEN_REST": f"127.0.0.1:{self.ports['rest']}",
@@ -44,8 +72,11 @@ class Edge:
             "AYAKA_EDGE_RATE_LIMITS_ROUTES": "[]",
             "AYAKA_EDGE_RATE_LIMITS_DEFAULT_LIMIT": "1000",
         })
+        env.update(extra_env or {})
+        limit_files = (lambda: raise_open_files(open_files)) if open_files else None
         self.log = open(workdir / "ayaka-edge.log", "w")
-        self.process = subprocess.Popen([binary(), "serve"], cwd=workdir, env=env, stdout=self.log, stderr=self.log)
+        self.process = subprocess.Popen([binary(), "serve"], cwd=workdir, env=env, stdout=self.log, stderr=self.log,
+                                        preexec_fn=limit_files)
         self._wait_ready(workdir)
 
     def _wait_ready(self, workdir: Path) -> None:

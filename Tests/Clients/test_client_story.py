@@ -2,24 +2,11 @@
 gateway with its own ping_interval=20 / ping_timeout=20 keepalive, all through ayaka-edge."""
 import asyncio
 import json
-import uuid
 
 import requests
 from websockets import client
 
-
-def sign_up(edge, name):
-    unique = uuid.uuid4().hex[:8]
-    r = requests.post(edge.rest + "/users/@me", json={
-        "username": f"{name}{unique}"[:32], "separator": 1,
-        "email": f"{name}.{unique}@example.com", "password": "correct horse battery",
-    })
-    assert r.status_code == 201, r.text
-    user = r.json()
-    assert "password" not in user
-    assert len(user["session_ids"]) == 1
-    assert r.headers["X-RateLimit-Bucket"].startswith("LIMITER/127.0.0.1/")
-    return user, user["session_ids"][0]
+from conftest import sign_up
 
 
 async def next_event(ws, name, timeout=10):
