@@ -167,7 +167,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     func channelReadComplete(context: ChannelHandlerContext) {
         if upstreamUnflushed {
             upstreamUnflushed = false
-            upstream?.channel.flush()
+            upstream?.handler.flush()
         }
         context.fireChannelReadComplete()
     }
@@ -360,12 +360,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             let upstreamHead = ForwardedHeaders.upstreamRequest(
                 head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme
             )
-            upstream.channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
+            upstream.handler.send(.head(upstreamHead))
             while let buffer = held.popFirst() {
-                upstream.channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+                upstream.handler.send(.body(.byteBuffer(buffer)))
             }
-            if end { upstream.channel.write(HTTPClientRequestPart.end(nil), promise: nil) }
-            upstream.channel.flush()
+            if end { upstream.handler.send(.end(nil)) }
+            upstream.handler.flush()
             upstreamUnflushed = false
             record.upstream = upstream.serverIndex
             record.upstreamSentAt = .now()
@@ -373,11 +373,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             if upstream.channel.isWritable { releaseClientReads() }
         case .forwardBody(let buffer):
             guard let upstream else { return }
-            upstream.channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+            upstream.handler.send(.body(.byteBuffer(buffer)))
             upstreamUnflushed = true
             if !upstream.channel.isWritable { clientReadsHeld = true }
         case .forwardEnd:
-            upstream?.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            upstream?.handler.send(.end(nil))
+            upstream?.handler.flush()
             upstreamUnflushed = false
         case .writeResponseHead, .writeResponseBody:
             break  // handled inline where the part is at hand

@@ -88,6 +88,16 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Writes a request part from this handler's place, the end of the pipeline: one hop fewer than
+    /// `channel.write`, which enters at the tail, and no existential `Channel` call. On the channel's loop.
+    func send(_ part: HTTPClientRequestPart) {
+        context?.write(wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
     /// Stop or resume reading the upstream.
     func holdReads(_ hold: Bool) {
         readsHeld = hold
