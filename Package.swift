@@ -41,7 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
         // Tests only: property-based generators and shrinking for the fuzz target (request parser path, config loader).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
-        // Tests only: a real HTTP client for end-to-end tests.
+        // An HTTP client: `ayaka-edge status`, and end-to-end tests.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
     ],
     targets: [
@@ -101,6 +101,9 @@ let package = Package(
                 "EdgeCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // `listen.tls.admin`: the admin listener's TLS (the configuration comes from the executable).
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,6 +118,10 @@ let package = Package(
                 "EdgeMetrics",
                 "AyakaBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `ayaka-edge status` over HTTPS trusting the admin certificate (Foundation's URLSession on
+                // Linux takes no custom trust root).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -136,6 +143,8 @@ let package = Package(
             name: "EdgeProxyTests",
             dependencies: [
                 "EdgeProxy", "EdgeCore",
+                // The admin listener with `listen.tls.admin` (AdminTLSTests).
+                "EdgeMetrics", "AyakaTestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -168,6 +177,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AyakaTestSupport",
             swiftSettings: swiftSettings
@@ -190,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "EdgeMetricsTests",
             dependencies: [
-                "EdgeMetrics", "EdgeCore",
+                "EdgeMetrics", "EdgeCore", "AyakaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

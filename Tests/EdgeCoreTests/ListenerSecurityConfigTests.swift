@@ -8,7 +8,7 @@ import Testing
     @Test func defaultsAreOff() {
         let config = EdgeConfig()
         #expect(config.listen.proxyProtocol == .init(rest: false, gateway: false))
-        #expect(config.listen.tls == .init(rest: nil, gateway: nil))
+        #expect(config.listen.tls == .init(rest: nil, gateway: nil, admin: nil))
         #expect(config.listen.tlsHandshakeTimeout == .seconds(10))
     }
 
@@ -48,11 +48,28 @@ import Testing
                       line: 2, message: "client_ip.trusted_proxies")
     }
 
-    @Test func adminListenerHasNeither() {
+    @Test func adminListenerReadsNoProxyProtocol() {
         expectProblem("listen:\n  proxy_protocol: {admin: true}\nclient_ip: {trusted_proxies: [10.0.0.0/8]}\n",
                       keyPath: "listen.proxy_protocol.admin", line: 2, message: "admin listener reads no PROXY")
-        expectProblem("listen:\n  tls:\n    admin: {certificate: a.pem, key: b.pem}\n", keyPath: "listen.tls.admin",
-                      line: 3, message: "admin listener does not terminate TLS")
+    }
+
+    @Test func adminListenerTerminatesTLS() {
+        let yaml = "listen:\n  tls:\n    admin: {certificate: admin.pem, key: admin.key}\n"
+        guard let config = loadConfig(yaml) else { return }
+        #expect(config.listen.tls.admin == EdgeConfig.TLSFiles(certificate: "admin.pem", key: "admin.key"))
+        #expect(config.listen.tls.rest == nil && config.listen.tls.gateway == nil)
+        guard let fromEnvironment = loadConfig(
+            "", environment: ["AYAKA_EDGE_LISTEN_TLS_ADMIN": "{certificate: c.pem, key: k.pem}"]
+        ) else { return }
+        #expect(fromEnvironment.listen.tls.admin == EdgeConfig.TLSFiles(certificate: "c.pem", key: "k.pem"))
+        expectProblem("listen:\n  tls:\n    admin: {certificate: a.pem}\n", keyPath: "listen.tls.admin.key",
+                      line: 3, message: "needs key")
+    }
+
+    @Test func adminTLSDoesNotReplaceTheToken() {
+        // TLS encrypts the admin API; it does not authenticate callers: off loopback it still needs a token.
+        expectProblem("listen:\n  admin: 0.0.0.0:9090\n  tls:\n    admin: {certificate: a.pem, key: b.pem}\n",
+                      keyPath: "listen.admin", line: 2, message: "non-loopback admin listener needs admin.token")
     }
 
     @Test func badValues() {

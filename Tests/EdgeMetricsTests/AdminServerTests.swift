@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import AyakaTestSupport
 import EdgeCore
 @testable import EdgeMetrics
 import Foundation
@@ -24,16 +25,12 @@ import Testing
             gauges: gauges, pipeline: pipeline, config: ConfigState(loadedAt: MetricsClocks.wall()),
             version: "test", startedAt: MetricsClocks.wall()
         )
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = AdminServer(
-            address: HostPort(host: "127.0.0.1", port: 0), source: source, logger: Logger(label: "admin"),
-            onReady: { continuation.yield($0) }
-        )
-        let group = ServiceGroup(services: [server], logger: Logger(label: "group"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+        try await withRunningService({ onReady in
+            AdminServer(
+                address: HostPort(host: "127.0.0.1", port: 0), source: source, logger: Logger(label: "admin"),
+                onReady: onReady
+            )
+        }) { port in
             #expect(port > 0)
 
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -66,8 +63,6 @@ import Testing
                 Issue.record("request failed: \(error)")
             }
             try await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 }

@@ -79,21 +79,13 @@ import Testing
     @Test func serveAnswersThenDrainsOnSIGTERM() async throws {
         let directory = try Binary.temporaryDirectory()
         let ports = try (0..<5).map { _ in try Binary.freePort() }
-        let process = Process()
-        process.executableURL = Binary.url
-        process.arguments = ["serve", "--log-format", "json"]
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging([
+        let (process, errors) = try Binary.start(["serve", "--log-format", "json"], in: directory, environment: [
             "AYAKA_EDGE_LISTEN_REST": "127.0.0.1:\(ports[0])",
             "AYAKA_EDGE_LISTEN_GATEWAY": "127.0.0.1:\(ports[1])",
             "AYAKA_EDGE_LISTEN_ADMIN": "127.0.0.1:\(ports[2])",
             "AYAKA_EDGE_BACKEND_LISTEN_REST": "127.0.0.1:\(ports[3])",
             "AYAKA_EDGE_BACKEND_LISTEN_GATEWAY": "127.0.0.1:\(ports[4])",
-        ]) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        ])
 
         var status: HTTPResponseStatus? = nil
         for _ in 0..<300 where status == nil {
@@ -116,21 +108,13 @@ import Testing
         let hole = try await BlackHoleServer.start()
         let directory = try Binary.temporaryDirectory()
         let rest = try Binary.freePort()
-        let process = Process()
-        process.executableURL = Binary.url
-        process.arguments = ["serve"]
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging([
+        let (process, errors) = try Binary.start(["serve"], in: directory, environment: [
             "AYAKA_EDGE_LISTEN_REST": "127.0.0.1:\(rest)",
             "AYAKA_EDGE_LISTEN_GATEWAY": "127.0.0.1:\(try Binary.freePort())",
             "AYAKA_EDGE_LISTEN_ADMIN": "127.0.0.1:\(try Binary.freePort())",
             "AYAKA_EDGE_UPSTREAMS_REST": "http://127.0.0.1:\(hole.port)",
             "AYAKA_EDGE_UPSTREAMS_GATEWAY": "ws://127.0.0.1:\(hole.port)",
-        ]) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        ])
 
         // A request that the silent upstream will hold for the whole read timeout.
         let stuck = Task {

@@ -40,14 +40,7 @@ import Testing
         let ports = try (0..<5).map { _ in try Binary.freePort() }
         let file = directory.appendingPathComponent("edge.yaml")
         try Self.config(ports: ports, createLimit: 50).write(to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = Binary.url
-        process.arguments = ["serve", "--config", file.path]
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errors) = try Binary.start(["serve", "--config", file.path], in: directory)
         let rest = "http://127.0.0.1:\(ports[0])", admin = "http://127.0.0.1:\(ports[2])"
         var limit: String? = nil
         for _ in 0..<300 where limit == nil {

@@ -15,16 +15,14 @@ extension ConfigValidator {
         if let tls = section("tls", in: listen) {
             update(&config.listen.tls.rest, from: tls, "rest", tlsFiles)
             update(&config.listen.tls.gateway, from: tls, "gateway", tlsFiles)
-            refuseOnAdmin(tls, enabled: { node, _ in if case .null = node.value { false } else { true } },
-                          "the admin listener does not terminate TLS; keep it on loopback (or put a TLS proxy in "
-                          + "front of it); use null here")
+            update(&config.listen.tls.admin, from: tls, "admin", tlsFiles)
         }
         update(&config.listen.tlsHandshakeTimeout, from: listen, "tls_handshake_timeout") { node, path in
             self.duration(node, at: path, allowMilliseconds: true)
         }
     }
 
-    /// `admin` under `listen.proxy_protocol` / `listen.tls` is accepted only when it asks for nothing.
+    /// `admin` under `listen.proxy_protocol` is accepted only when it asks for nothing.
     private func refuseOnAdmin(
         _ section: Section, enabled: (ConfigNode, ConfigKeyPath) -> Bool, _ message: String
     ) {

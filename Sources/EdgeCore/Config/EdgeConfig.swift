@@ -23,7 +23,7 @@ public struct EdgeConfig: Sendable, Equatable {
         /// Listeners that read a PROXY protocol v1/v2 header first (from `client_ip.trusted_proxies` peers only).
         public var proxyProtocol = PerListener<Bool>(rest: false, gateway: false)
         /// Listeners that terminate TLS with these PEM files; nil serves plaintext.
-        public var tls = PerListener<TLSFiles?>(rest: nil, gateway: nil)
+        public var tls = ListenerTLS()
         /// A TLS connection whose handshake has not finished this long after it opened is closed.
         public var tlsHandshakeTimeout = ConfigDuration.seconds(10)
         public init() {}
@@ -32,8 +32,22 @@ public struct EdgeConfig: Sendable, Equatable {
         public var addresses: [HostPort] { [rest, gateway, admin] }
     }
 
-    /// One value for each of the proxy's public listeners (`listen.proxy_protocol`, `listen.tls`). The admin
-    /// listener has neither: it stays on loopback or a private network.
+    /// `listen.tls`: the PEM files each listener terminates TLS with, nil for plaintext. The admin listener
+    /// can terminate TLS too (it reads no PROXY protocol header: `listen.proxy_protocol` has no `admin`).
+    public struct ListenerTLS: Sendable, Equatable {
+        public var rest: TLSFiles?
+        public var gateway: TLSFiles?
+        public var admin: TLSFiles?
+
+        public init(rest: TLSFiles? = nil, gateway: TLSFiles? = nil, admin: TLSFiles? = nil) {
+            self.rest = rest
+            self.gateway = gateway
+            self.admin = admin
+        }
+    }
+
+    /// One value for each of the proxy's public listeners (`listen.proxy_protocol`). The admin listener reads
+    /// no PROXY protocol header: it stays on loopback or a private network.
     public struct PerListener<Value: Sendable & Equatable>: Sendable, Equatable {
         public var rest: Value
         public var gateway: Value

@@ -65,11 +65,13 @@ struct ProxyGeneration: Sendable {
     }
 
     /// Keys whose change needs a restart (listener addresses, the backend, the metrics database, the bucket
-    /// cap); a reload keeps their old values and reports them. `listen.proxy_protocol`, `listen.tls` (files
-    /// re-read) and `listen.tls_handshake_timeout` apply to new connections.
+    /// cap, turning the admin listener's TLS on or off); a reload keeps their old values and reports them.
+    /// `listen.proxy_protocol`, `listen.tls` (files re-read; the admin listener's by the executable) and
+    /// `listen.tls_handshake_timeout` apply to new connections.
     static func restartOnlyChanges(from old: EdgeConfig, to new: EdgeConfig) -> [String] {
         var keys: [String] = []
         if old.listen.addresses != new.listen.addresses { keys.append("listen") }
+        if (old.listen.tls.admin == nil) != (new.listen.tls.admin == nil) { keys.append("listen.tls.admin") }
         if old.backend != new.backend { keys.append("backend") }
         if old.metrics != new.metrics { keys.append("metrics") }
         if old.admin != new.admin { keys.append("admin") }

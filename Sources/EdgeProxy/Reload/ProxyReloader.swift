@@ -77,6 +77,9 @@ actor ProxyReloader {
         config.listen.rest = old.config.listen.rest
         config.listen.gateway = old.config.listen.gateway
         config.listen.admin = old.config.listen.admin
+        if (config.listen.tls.admin == nil) != (old.config.listen.tls.admin == nil) {
+            config.listen.tls.admin = old.config.listen.tls.admin
+        }
         config.backend = old.config.backend
         config.metrics = old.config.metrics
         config.admin = old.config.admin

@@ -30,7 +30,11 @@ struct Serve: AsyncParsableCommand {
         let telemetry = ProxyTelemetry(config: proxyConfig, version: EdgeVersion.current,
                                        logger: Logger(label: "ayaka-edge.metrics"))
         let proxy = EdgeProxyService(config: proxyConfig, logger: logger, telemetry: telemetry)
-        let reload = ConfigReload(path: options.config, proxy: proxy, state: telemetry.configState, logger: logger)
+        // listen.tls.admin: one server context for the admin listener's life; each handshake takes the
+        // provider's current certificate, so a reload that re-reads the files needs no new listener.
+        let adminTLS = try config.listen.tls.admin.map { files in try TLSContextProvider(files: files) }
+        let reload = ConfigReload(path: options.config, proxy: proxy, adminTLS: adminTLS, state: telemetry.configState,
+                                  logger: logger)
         let adminAPI = AdminAPI(token: config.admin.token) { await reload.run() }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: MetricsFlusher(
@@ -38,7 +42,8 @@ struct Serve: AsyncParsableCommand {
                 drain: { await telemetry.drainShards(now: $0) }
             )),
             .init(service: AdminServer(
-                address: config.listen.admin, source: telemetry.statusSource(version: EdgeVersion.current),
+                address: config.listen.admin, tls: adminTLS?.serverConfiguration,
+                source: telemetry.statusSource(version: EdgeVersion.current),
                 logger: Logger(label: "ayaka-edge.admin"), extraRoutes: { adminAPI.register(on: $0) }
             )),
         ]

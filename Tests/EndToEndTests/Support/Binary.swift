@@ -46,6 +46,23 @@ enum Binary {
                              stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Starts the executable with `arguments` in `directory` (extra environment variables added), stdout
+    /// discarded; stderr (the log) is returned.
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws
+        -> (process: Process, errors: Pipe)
+    {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return (process, errors)
+    }
+
     /// Reads all of a pipe on a Dispatch queue (after the process has exited or is about to).
     static func readAll(_ pipe: Pipe) async -> String {
         await withCheckedContinuation { continuation in
