@@ -11,7 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Print the running proxy's plain-text status (GET /status on the admin listener).",
         discussion: """
             The first four lines are nginx stub_status; every field after them is described in \
-            Sources/EdgeMetrics/docs/metrics-endpoints.md.
+            docs/metrics-endpoints.md.
 
             Without --url, the address comes from the config (listen.admin, on loopback when it listens on \
             every address), over HTTPS when listen.tls.admin is set: the server must then present that \
