@@ -76,9 +76,8 @@ struct FleetProxyTests {
 
     @Test(arguments: [EdgeConfig.StoreFailurePolicy.deny, .allow, .local])
     func deadRedisFollowsTheFailurePolicy(policy: EdgeConfig.StoreFailurePolicy) async throws {
-        let dead = try await TestUpstream.start()
+        let dead = RefusedPort()
         let deadPort = dead.port
-        await dead.stop()
         let upstream = try await TestUpstream.start()
         let clock = TestClock(seconds: 1_700_000_000)
         let (proxy, fleet) = try await Self.proxy(
@@ -95,5 +94,6 @@ struct FleetProxyTests {
         // A dead store costs at most its timeout per breaker period, not per request.
         #expect(ContinuousClock.now - started < .seconds(3))
         await proxy.stop(); await fleet.shutdown(); await upstream.stop()
+        withExtendedLifetime(dead) {}
     }
 }

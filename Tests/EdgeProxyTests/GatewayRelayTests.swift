@@ -202,10 +202,8 @@ import Testing
     }
 
     @Test func deadUpstreamRefusesTheUpgradeWith502() async throws {
-        let dead = try await TestWebSocketUpstream.start()
-        let port = dead.port
-        await dead.stop()
-        let gateway = try await GatewayHarness.start(upstreamPorts: [port])
+        let dead = RefusedPort()
+        let gateway = try await GatewayHarness.start(upstreamPorts: [dead.port])
         do {
             _ = try await TestWebSocketClient.connect(port: gateway.port)
             Issue.record("upgrade accepted with no upstream")
@@ -215,5 +213,6 @@ import Testing
         }
         #expect(gateway.shared.connections.total == 0)
         await gateway.stop()
+        withExtendedLifetime(dead) {}
     }
 }

@@ -95,11 +95,9 @@ import Testing
     }
 
     @Test func upstreamDownGives502JSON() async throws {
-        let dead = try await TestUpstream.start()
-        let port = dead.port
-        await dead.stop()
-        let proxy = try await ProxyHarness.start(upstreamPorts: [port])
-        defer { Task { await proxy.stop() } }
+        let dead = RefusedPort()
+        let proxy = try await ProxyHarness.start(upstreamPorts: [dead.port])
+        defer { withExtendedLifetime(dead) {}; Task { await proxy.stop() } }
         let reply = try await RawClient.exchange(port: proxy.port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         #expect(reply.statusCode == 502)
         #expect(reply.text.contains("Content-Type: application/json"))
@@ -129,11 +127,9 @@ import Testing
 
     @Test func oneBadUpstreamAmongTwo() async throws {
         let good = try await TestUpstream.start()
-        let dead = try await TestUpstream.start()
-        let deadPort = dead.port
-        await dead.stop()
-        let proxy = try await ProxyHarness.start(upstreamPorts: [deadPort, good.port])
-        defer { Task { await proxy.stop(); await good.stop() } }
+        let dead = RefusedPort()
+        let proxy = try await ProxyHarness.start(upstreamPorts: [dead.port, good.port])
+        defer { withExtendedLifetime(dead) {}; Task { await proxy.stop(); await good.stop() } }
         for _ in 0..<6 {
             let reply = try await RawClient.exchange(port: proxy.port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             #expect(reply.statusCode == 200)

@@ -72,31 +72,30 @@ import Testing
     }
 
     @Test func noServerInRotationGives503() async throws {
-        let dead = try await TestUpstream.start()
-        let port = dead.port
-        await dead.stop()
+        let dead = RefusedPort()
         var health = EdgeConfig.Upstreams.Health()
         health.maxFails = 1
-        let proxy = try await ProxyHarness.start(upstreamPorts: [port], health: health)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [dead.port], health: health)
         #expect(try await RawClient.exchange(port: proxy.port, Self.closeRequest).statusCode == 502)
         let refused = try await RawClient.exchange(port: proxy.port, Self.closeRequest)
         #expect(refused.statusCode == 503)
         #expect(refused.text.hasSuffix("{\"code\": 503, \"message\": \"No upstream server is available.\"}"))
         await proxy.stop()
+        withExtendedLifetime(dead) {}
     }
 
     @Test func activeProbe() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let up = try await TestUpstream.start()
         let failing = try await TestUpstream.start(.fixed(status: .internalServerError, body: "{}"))
-        let dead = try await TestUpstream.start()
+        let dead = RefusedPort()
         let deadPort = dead.port
-        await dead.stop()
         func url(_ port: Int) -> UpstreamURL { UpstreamURL(scheme: .http, host: "127.0.0.1", port: port) }
         #expect(await HealthProbe.check(url(up.port), path: "/health", timeout: .seconds(2), on: loop))
         #expect(up.requests.first?.head.uri == "/health")
         #expect(!(await HealthProbe.check(url(failing.port), path: "/health", timeout: .seconds(2), on: loop)))
         #expect(!(await HealthProbe.check(url(deadPort), path: "/health", timeout: .seconds(2), on: loop)))
+        withExtendedLifetime(dead) {}
         await up.stop(); await failing.stop()
     }
 }
