@@ -17,9 +17,9 @@ struct ClientDeadlines {
         case idle
     }
 
-    let headerTimeout: TimeAmount
-    let readTimeout: TimeAmount
-    let idleTimeout: TimeAmount
+    var headerTimeout: TimeAmount
+    var readTimeout: TimeAmount
+    var idleTimeout: TimeAmount
 
     /// The first byte of the current request head arrived at; nil between heads.
     var headStartedAt: NIODeadline?

@@ -24,12 +24,10 @@ extension ClientProxyHandler {
     func adoptTimeouts(of shared: ProxyConnectionContext) {
         guard deadlines.headerTimeout != shared.headerTimeout || deadlines.readTimeout != shared.readTimeout
             || deadlines.idleTimeout != shared.idleTimeout else { return }
-        var renewed = ClientDeadlines(
-            headerTimeout: shared.headerTimeout, readTimeout: shared.readTimeout, idleTimeout: shared.idleTimeout)
-        renewed.headStartedAt = deadlines.headStartedAt
-        renewed.upstreamActiveAt = deadlines.upstreamActiveAt
-        renewed.idleSince = deadlines.idleSince
-        deadlines = renewed
+        deadlines.headerTimeout = shared.headerTimeout
+        deadlines.readTimeout = shared.readTimeout
+        deadlines.idleTimeout = shared.idleTimeout
+        // A shorter timeout may now fall before the armed check.
         armDeadlineTimer()
     }
 
