@@ -21,11 +21,13 @@ struct FleetProxyTests {
     }
 
     static func proxy(
-        rules: EdgeConfig.RateLimits, upstream: Int, clock: TestClock, storeTimeout: TimeAmount = .seconds(5)
+        rules: EdgeConfig.RateLimits, upstream: Int, clock: TestClock, storeTimeout: TimeAmount = .seconds(5),
+        breakerPeriod: TimeAmount = .seconds(1)
     ) async throws -> (ProxyHarness, FailoverRateLimitStore) {
         // Exactness tests get a generous store timeout so a loaded machine never turns into a fallback.
         var options = FailoverRateLimitStore.Options(policy: rules.onStoreFailure)
         options.storeTimeout = storeTimeout
+        options.breakerPeriod = breakerPeriod
         let fleet = try #require(try FleetRateLimitStore.make(
             rules: rules, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, environment: [:], options: options))
         let trusted = [CIDR("127.0.0.0/8")!]
@@ -82,8 +84,7 @@ struct FleetProxyTests {
         let clock = TestClock(seconds: 1_700_000_000)
         let (proxy, fleet) = try await Self.proxy(
             rules: Self.rules(store: "redis://127.0.0.1:\(deadPort)/0", policy: policy), upstream: upstream.port,
-            clock: clock, storeTimeout: .milliseconds(100))
-        let started = ContinuousClock.now
+            clock: clock, storeTimeout: .milliseconds(100), breakerPeriod: .seconds(60))
         var statuses: [UInt] = []
         for _ in 0..<7 { statuses.append(try await Self.post(proxy.port, client: "198.51.100.9").status.code) }
         switch policy {
@@ -91,8 +92,13 @@ struct FleetProxyTests {
         case .allow: #expect(statuses == Array(repeating: 200, count: 7))
         case .local: #expect(statuses == [200, 200, 200, 200, 200, 429, 429])  // per-instance limits
         }
-        // A dead store costs at most its timeout per breaker period, not per request.
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // A dead store is asked until the breaker opens (3 failures), then not again within the breaker
+        // period: every request fell back, and only the first three reached the store.
+        let stats = fleet.stats
+        #expect(stats.fallbacks == 7)
+        #expect(stats.storeCalls == 3)
+        #expect(stats.breakerOpenings == 1)
+        #expect(stats.breaker == .open)
         await proxy.stop(); await fleet.shutdown(); await upstream.stop()
         withExtendedLifetime(dead) {}
     }

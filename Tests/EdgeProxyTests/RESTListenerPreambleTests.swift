@@ -99,10 +99,9 @@ import Testing
             tls: try TLSContextProvider(files: .init(certificate: files.certificate, key: files.key)),
             tlsHandshakeTimeout: .milliseconds(200), tlsCounters: counters.tls)
         let (upstream, proxy) = try await Self.start(preamble: preamble)
-        let started = ContinuousClock.now
+        // Closed by the server (the client would wait 5 s), and counted as a handshake timeout.
         let silent = try await RawClient.exchange(port: proxy.port, [], timeout: .seconds(5))
         #expect(silent.closedByServer)
-        #expect(ContinuousClock.now - started < .seconds(4))
         #expect(counters.tls.timedOut.load(ordering: .relaxed) == 1)
         #expect(counters.tls.failed.load(ordering: .relaxed) == 0)
         await proxy.stop()
