@@ -817,7 +817,7 @@ SYSCALL_EVENTS = ["raw_syscalls:sys_enter", "context-switches"] + [
                                         "connect", "accept4", "close", "socket"]]
 
 
-def syscalls_per_request(b, names, duration, scenario="get", conns=64):
+def syscalls_per_request(b, names, duration, scenario="get", conns=64, script="get"):
     """One scenario once per contender under `perf stat` of syscall tracepoints: syscalls per request."""
     rows = {}
     for name in names:
@@ -826,7 +826,7 @@ def syscalls_per_request(b, names, duration, scenario="get", conns=64):
         stat = b.procs.start(f"perf-stat-{name}", ["perf", "stat", "-x", ",", "-o", str(out), "-e",
                                                      ",".join(SYSCALL_EVENTS), "-p", ",".join(map(str, pids))])
         time.sleep(0.5)
-        r = b.wrk(name, scenario, conns, "get", duration, "syscall count")
+        r = b.wrk(name, scenario, conns, script, duration, "syscall count")
         os.kill(stat.pid, signal.SIGINT)
         stat.wait(30)
         b.procs.procs.pop(f"perf-stat-{name}", None)
@@ -846,28 +846,30 @@ def syscalls_per_request(b, names, duration, scenario="get", conns=64):
 
 
 def profile(args):
-    """Scenario 1 (or 4: --profile-scenario reject) against ayaka-edge alone while `perf record` samples it
-    (software cpu-clock event), then syscalls per request for all three contenders."""
+    """Scenario 1 (or 3, 4, 5: --profile-scenario c1000, reject, xff10k) against ayaka-edge alone while
+    `perf record` samples it (software cpu-clock event), then syscalls per request for all three contenders."""
     b = Bench(args)
     sc_name = args.profile_scenario
-    number = {"get": 1, "c1000": 3, "reject": 4}[sc_name]
+    number = {"get": 1, "c1000": 3, "reject": 4, "xff10k": 5}[sc_name]
     conns = 1000 if sc_name == "c1000" else 64
+    config_set = {"reject": "reject", "xff10k": "xff"}.get(sc_name, "base")
+    script = "xff" if sc_name == "xff10k" else "get"
     try:
         b.start_upstream()
-        started = b.start_proxies("reject" if sc_name == "reject" else "base")
+        started = b.start_proxies(config_set)
         pid = started["ayaka-edge"].pid
         for n in CONTENDERS:
-            b.wrk(n, sc_name, conns, "get", 2, "warm-up")
+            b.wrk(n, sc_name, conns, script, 2, "warm-up")
         data = b.rundir / "perf.data"
         perf = b.procs.start("perf", ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-p", str(pid),
                                       "-o", str(data)])
         time.sleep(1)
-        r = b.wrk("ayaka-edge", sc_name, conns, "get", args.duration, "profiled")
+        r = b.wrk("ayaka-edge", sc_name, conns, script, args.duration, "profiled")
         os.kill(perf.pid, signal.SIGINT)
         perf.wait(60)
         b.procs.procs.pop("perf", None)
         log(f"profiled run: {r['rps']:.0f} req/s" if r else "profiled run: wrk failed")
-        sc = syscalls_per_request(b, CONTENDERS, max(3, args.duration // 3), sc_name, conns)
+        sc = syscalls_per_request(b, CONTENDERS, max(3, args.duration // 3), sc_name, conns, script)
     finally:
         b.procs.stop_all()
     out = RESULTS / "profile"
@@ -887,7 +889,8 @@ def profile(args):
             "write", "writev", "sendto", "sendmsg", "epoll_wait", "epoll_pwait", "epoll_ctl", "timerfd_settime",
             "connect", "accept4", "close", "socket"]
     lines = [f"# ayaka-edge profile, scenario {number} (GET /users/@me, {conns} connections"
-             f"{', route limit 10/s: nearly all 429' if sc_name == 'reject' else ''}), upstream {args.upstream}, "
+             f"{', route limit 10/s: nearly all 429' if sc_name == 'reject' else ''}"
+             f"{', 10,000 client IPs via X-Forwarded-For' if sc_name == 'xff10k' else ''}), upstream {args.upstream}, "
              f"{args.duration} s, commit {subprocess.run(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}",
              f"# profiled run: {r['rps']:.0f} req/s" if r else "", "", summary.stdout, "",
              f"Syscalls and context switches per request (perf stat, scenario {number}, each contender alone)", "",
@@ -926,8 +929,8 @@ def main():
     p.add_argument("--rerender", action="store_true", help="write <output>.md again from <output>.json")
     p.add_argument("--profile", action="store_true",
                    help="instead of the comparison: perf-profile ayaka-edge under scenario 1")
-    p.add_argument("--profile-scenario", choices=["get", "c1000", "reject"], default="get",
-                   help="with --profile: scenario 1 (get, default), 3 (c1000) or 4 (reject)")
+    p.add_argument("--profile-scenario", choices=["get", "c1000", "reject", "xff10k"], default="get",
+                   help="with --profile: scenario 1 (get, default), 3 (c1000), 4 (reject) or 5 (xff10k)")
     a = p.parse_args()
     quick = a.quick
     a.rounds = a.rounds or (1 if quick else 3)

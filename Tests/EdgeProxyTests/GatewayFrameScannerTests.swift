@@ -88,6 +88,40 @@ import Testing
         #expect(throws: GatewayFrameScanner.ScanError.invalidFrame) { try scanner.next(&fragmented) }
     }
 
+    @Test func heldBytesComeOutFirstAndWholeFramesOnly() throws {
+        // What the upstream sent before the client side was attached: two frames and the first byte of a third.
+        var first = encoded(.text, Array("hello".utf8), masked: false)
+        var second = encoded(.ping, [7], masked: false)
+        let third = encoded(.binary, [1, 2, 3, 4], masked: false)
+        var thirdStart = third.getSlice(at: third.readerIndex, length: 1)!
+        var thirdRest = third.getSlice(at: third.readerIndex + 1, length: third.readableBytes - 1)!
+        var scanner = GatewayFrameScanner()
+        scanner.hold(&first)
+        scanner.hold(&second)
+        scanner.hold(&thirdStart)
+        #expect(!scanner.isIdle)
+
+        var nothing = ByteBuffer()
+        var opcodes: [WebSocketOpcode] = []
+        while let piece = try scanner.next(&nothing) {
+            guard case .dataStart(let header, _) = piece else {
+                if case .control(let header, _, _) = piece { opcodes.append(header.opcode) }
+                continue
+            }
+            opcodes.append(header.opcode)
+        }
+        #expect(opcodes == [.text, .ping])
+        #expect(!scanner.isIdle)  // the third frame's first byte waits for the rest of its header
+
+        guard case .dataStart(let header, var bytes) = try scanner.next(&thirdRest) else {
+            Issue.record("the third frame did not come out whole")
+            return
+        }
+        #expect(header.opcode == .binary && header.length == 4)
+        #expect(bytes.readBytes(length: bytes.readableBytes) == Array(third.readableBytesView))
+        #expect(scanner.isIdle)
+    }
+
     @Test(arguments: [true, false])
     func proxyCloseFramesDecodeWithNIO(masked: Bool) throws {
         let frame = GatewayFrames.close(code: 1001, reason: "Going away", masked: masked,

@@ -47,7 +47,7 @@ struct GatewayFrameScanner {
             payloadLeft -= count
             return .dataMore(buffer.readSlice(length: count)!)
         }
-        if var earlier = carried, buffer.readableBytes > 0 {
+        if var earlier = carried {
             carried = nil
             earlier.writeBuffer(&buffer)
             buffer = earlier
@@ -63,6 +63,15 @@ struct GatewayFrameScanner {
         let present = min(header.length, buffer.readableBytes - headerLength)
         payloadLeft = header.length - present
         return .dataStart(header, buffer.readSlice(length: headerLength + present)!)
+    }
+
+    /// Keeps bytes that arrived before anyone could take them, at a frame boundary (the upstream's first
+    /// bytes, before the client side is attached): the next call to `next` starts with them.
+    mutating func hold(_ buffer: inout ByteBuffer) {
+        precondition(payloadLeft == 0, "held bytes must start a frame")
+        guard buffer.readableBytes > 0 else { return }
+        if carried == nil { carried = ByteBufferAllocator().buffer(capacity: buffer.readableBytes) }
+        carried!.writeBuffer(&buffer)
     }
 
     private mutating func carry(_ buffer: inout ByteBuffer) -> Piece? {

@@ -5,6 +5,10 @@ import NIOWebSocket
 
 /// The gateway listener's plain-HTTP side: `GET /available`, and the answer to upgrades the proxy refused
 /// (429 over the per-IP cap, 502/504 when the upstream gateway failed). Removed once a connection upgrades.
+///
+/// In the pipeline from the accept (the HTTP codec goes in front of it once the PROXY header and TLS are
+/// done), it keeps the connection in stub_status's "Active" count until the connection closes or upgrades;
+/// the relay keeps it after that. Thousands of idle sessions need no close callback each.
 final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -19,12 +23,18 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The client IP holding a connection slot, released when the connection closes.
     var slotHolder: IPAddress?
 
-    /// The client as the listener learned it (a PROXY header's source, else the socket peer).
-    let client: IPAddress?
+    /// The client as the listener learned it (a PROXY header's source, else the socket peer); set when the
+    /// HTTP codec is installed.
+    var client: IPAddress?
+    /// The connection upgraded: its relay counts it from now on.
+    var handedOver = false
 
-    init(shared: GatewayContext, client: IPAddress?) {
+    init(shared: GatewayContext) {
         self.shared = shared
-        self.client = client
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        shared.telemetry?.gauges.active.add(1, ordering: .relaxed)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,6 +51,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if !handedOver { shared.telemetry?.gauges.active.subtract(1, ordering: .relaxed) }
+        handedOver = true  // counted once
         releaseSlot()
         pendingUpstream?.channel.close(promise: nil)
         pendingUpstream = nil

@@ -38,17 +38,18 @@ final class GatewayListener: Sendable {
                 // The context in force when the connection arrived serves its whole upgrade.
                 let shared = contexts.current
                 if let gauges = shared.telemetry?.gauges {
-                    // stub_status counts gateway connections too (a relayed session is "Writing").
+                    // stub_status counts gateway connections too (a relayed session is "Writing"); "Active" is
+                    // kept by the handlers, not a close callback per connection (GatewayHTTPHandler).
                     gauges.accepted.add(1, ordering: .relaxed)
                     gauges.handled.add(1, ordering: .relaxed)
-                    gauges.active.add(1, ordering: .relaxed)
-                    channel.closeFuture.whenComplete { _ in gauges.active.subtract(1, ordering: .relaxed) }
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    // The HTTP pipeline follows the PROXY header and TLS handlers, once the client is known.
+                    let http = GatewayHTTPHandler(shared: shared)
+                    try channel.pipeline.syncOperations.addHandler(http)
+                    // The HTTP codec follows the PROXY header and TLS handlers, once the client is known.
                     try shared.preamble.configure(channel: channel) { origin in
-                        try Self.installHTTP(on: channel, client: origin.client, shared: shared,
-                                             decoderLimits: decoderLimits)
+                        http.client = origin.client
+                        try Self.installHTTP(on: channel, before: http, shared: shared, decoderLimits: decoderLimits)
                     }
                 }
             }
@@ -56,10 +57,9 @@ final class GatewayListener: Sendable {
             .get()
     }
 
-    /// NIO's HTTP/1.1 codec with the WebSocket upgrader, and a `GatewayHTTPHandler` for the client at `client`
-    /// (the PROXY header's source, else the socket peer).
+    /// NIO's HTTP/1.1 codec with the WebSocket upgrader, in front of the connection's `GatewayHTTPHandler`.
     private static func installHTTP(
-        on channel: any Channel, client: IPAddress?, shared: GatewayContext,
+        on channel: any Channel, before http: GatewayHTTPHandler, shared: GatewayContext,
         decoderLimits: NIOHTTPDecoderLimitConfiguration
     ) throws {
         let upgrader = GatewayServerUpgrader(
@@ -67,6 +67,7 @@ final class GatewayListener: Sendable {
             onUpgrade: { channel in GatewayUpgrade.completeUpgrade(channel: channel, shared: shared) }
         )
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            position: .before(http),
             withPipeliningAssistance: false,
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }),
             withErrorHandling: false,
@@ -74,7 +75,6 @@ final class GatewayListener: Sendable {
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: decoderLimits
         )
-        try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(shared: shared, client: client))
     }
 }
 
@@ -135,12 +135,18 @@ enum GatewayUpgrade {
             }
             handler.pendingUpstream = nil
             handler.slotHolder = nil  // now owned by the relay, released when it closes
+            handler.handedOver = true  // the relay keeps the "Active" count from here
             _ = sync.removeHandler(handler)
-            shared.telemetry?.shards.value(for: channel.eventLoop).gatewayOpened()
-            shared.telemetry?.gauges.gatewayActive.add(1, ordering: .relaxed)
-            shared.telemetry?.gauges.writing.add(1, ordering: .relaxed)
-            try sync.addHandler(GatewayClientRelay(shared: shared, client: client, upstream: handshake.relay,
-                                                   sessions: shared.sessions.list(for: channel.eventLoop)))
+            let relay = GatewayClientRelay(shared: shared, client: client, upstream: handshake.relay,
+                                           loop: channel.eventLoop)
+            do {
+                try sync.addHandler(relay)
+            } catch {
+                shared.connections.release(client)
+                handshake.channel.close(promise: nil)
+                shared.telemetry?.gauges.active.subtract(1, ordering: .relaxed)
+                throw error
+            }
         }
     }
 }

@@ -12,37 +12,42 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    // Stored properties are laid out in this order: words first, then the small ones packed together.
+    // Thousands of idle sessions are mostly this object and NIO's channels (GatewayMemoryTests).
     private var machine: GatewayRelayStateMachine
     private var scanner = GatewayFrameScanner()
-    /// Whether the payload of the data frame under way goes upstream (false once the relay is closing).
-    private var forwardingPayload = false
     let upstream: GatewayUpstreamRelay
     private let shared: GatewayContext
+    private var context: ChannelHandlerContext?
+    /// The upstream's close frame as written to the client.
+    private var relayedClose: EventLoopFuture<Void>?
+    /// This loop's metrics shard.
+    private let metrics: MetricsShard?
     /// The client IP holding a connection slot, released when the session ends.
     private let client: IPAddress
-    private var context: ChannelHandlerContext?
-    private let sessions: GatewayLoopSessions
     /// This relay's index in its loop's session list (-1: not in it); kept by the list.
-    var sessionSlot = -1
+    var sessionSlot: Int32 = -1
+    /// The close code the client last got (1006: none, the TCP just ended).
+    private var closeCode: UInt16 = 1006
+    /// Whether the payload of the data frame under way goes upstream (false once the relay is closing).
+    private var forwardingPayload = false
     private var readsHeld = false
     private var readPending = false
     private var closed = false
     /// The proxy is closing this session itself and writes the client's close frame.
     private var proxyClosing = false
-    /// The upstream's close frame as written to the client.
-    private var relayedClose: EventLoopFuture<Void>?
 
-    /// This loop's metrics shard, and the close code the client last got (1006: none, the TCP just ended).
-    private let metrics: MetricsShard?
-    private var closeCode: UInt16 = 1006
-
-    init(shared: GatewayContext, client: IPAddress, upstream: GatewayUpstreamRelay, sessions: GatewayLoopSessions) {
+    init(shared: GatewayContext, client: IPAddress, upstream: GatewayUpstreamRelay, loop: any EventLoop) {
         self.shared = shared
         self.client = client
-        self.metrics = shared.telemetry?.shards.value(for: sessions.loop)
-        self.sessions = sessions
-        self.machine = GatewayRelayStateMachine(limits: shared.limits, now: shared.clock())
+        self.metrics = shared.telemetry?.shards.value(for: loop)
+        self.machine = GatewayRelayStateMachine(now: shared.clock())
         self.upstream = upstream
+    }
+
+    /// This loop's session list (looked up when the session opens and when it ends, not kept).
+    private func sessions(_ context: ChannelHandlerContext) -> GatewayLoopSessions {
+        shared.sessions.list(for: context.eventLoop)
     }
 
     /// The client channel, while this handler is in its pipeline.
@@ -50,7 +55,12 @@ final class GatewayClientRelay: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        sessions.add(self, pingWindow: .nanoseconds(machine.limits.pingWindowNanos))
+        metrics?.gatewayOpened()
+        if let gauges = shared.telemetry?.gauges {
+            gauges.gatewayActive.add(1, ordering: .relaxed)
+            gauges.writing.add(1, ordering: .relaxed)
+        }
+        sessions(context).add(self, pingWindow: .nanoseconds(shared.limits.pingWindowNanos))
         upstream.attach(client: self)  // may relay what the upstream sent right after its 101
     }
 
@@ -87,7 +97,8 @@ final class GatewayClientRelay: ChannelDuplexHandler {
             closeBoth(.protocolError)
             return false
         }
-        switch machine.clientFrame(opcode: header.opcode, fin: header.fin, length: header.length, now: shared.clock()) {
+        switch machine.clientFrame(opcode: header.opcode, fin: header.fin, length: header.length, now: shared.clock(),
+                                   limits: shared.limits) {
         case .forward:
             switch header.opcode {
             case .text, .binary: metrics?.gatewayMessage(fromClient: true)
@@ -111,7 +122,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish()
+        finish(context)
         upstream.clientGone()
         context.fireChannelInactive()
     }
@@ -198,19 +209,23 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         }
     }
 
-    private func finish() {
+    private func finish(_ context: ChannelHandlerContext) {
         guard !closed else { return }
         closed = true
         metrics?.gatewayClosed(code: closeCode)
-        sessions.remove(self)
+        sessions(context).remove(self)
         shared.connections.release(client)
-        shared.telemetry?.gauges.gatewayActive.subtract(1, ordering: .relaxed)
-        shared.telemetry?.gauges.writing.subtract(1, ordering: .relaxed)
+        if let gauges = shared.telemetry?.gauges {
+            gauges.gatewayActive.subtract(1, ordering: .relaxed)
+            gauges.writing.subtract(1, ordering: .relaxed)
+            gauges.active.subtract(1, ordering: .relaxed)  // counted since the accept (`GatewayHTTPHandler`)
+        }
     }
 
     /// Called by the loop's keepalive sweep: a client silent for its whole ping window is closed with 4009.
     func keepaliveCheck() {
-        guard !closed, case .close(let reason) = machine.pingCheck(now: shared.clock()) else { return }
+        guard !closed, case .close(let reason) = machine.pingCheck(now: shared.clock(), limits: shared.limits)
+        else { return }
         proxyClosing = true
         upstream.closeByProxy(reason)
         sendCloseAndClose(reason)
@@ -226,8 +241,8 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
 
     /// Strong (a weak reference costs a side table per session): cleared when either side ends.
     private var client: GatewayClientRelay?
+    /// Also holds what the upstream sent before the client side was attached.
     private var scanner = GatewayFrameScanner()
-    private var early: ByteBuffer?
     private var context: ChannelHandlerContext?
     private var readsHeld = true
     private var readPending = false
@@ -242,9 +257,9 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
 
     func attach(client: GatewayClientRelay) {
         self.client = client
-        if var early {
-            self.early = nil
-            forward(&early)
+        if !scanner.isIdle {
+            var nothingMore = ByteBuffer()
+            forward(&nothingMore)
             client.flush()
         }
         holdReads(false)
@@ -254,7 +269,7 @@ final class GatewayUpstreamRelay: ChannelDuplexHandler {
         var buffer = unwrapInboundIn(data)
         guard client != nil else {
             // Sent right after the 101, before the client side was attached: kept for `attach`.
-            if !clientLeft { early.setOrWriteBuffer(&buffer) }
+            if !clientLeft { scanner.hold(&buffer) }
             return
         }
         forward(&buffer)

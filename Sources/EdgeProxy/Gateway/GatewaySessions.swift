@@ -75,7 +75,7 @@ final class GatewayLoopSessions: @unchecked Sendable {
 
     func add(_ relay: GatewayClientRelay, pingWindow: TimeAmount) {
         loop.preconditionInEventLoop()
-        relay.sessionSlot = relays.count
+        relay.sessionSlot = Int32(relays.count)
         relays.append(relay)
         open.opened(1)
         let wanted = TimeAmount.nanoseconds(min(1_000_000_000, max(10_000_000, pingWindow.nanoseconds / 4)))
@@ -90,14 +90,14 @@ final class GatewayLoopSessions: @unchecked Sendable {
 
     func remove(_ relay: GatewayClientRelay) {
         loop.preconditionInEventLoop()
-        let slot = relay.sessionSlot
+        let slot = Int(relay.sessionSlot)
         guard slot >= 0, slot < relays.count, relays[slot] === relay else { return }
         relay.sessionSlot = -1
         open.opened(-1)
         let last = relays.removeLast()
         if slot < relays.count {
             relays[slot] = last
-            last.sessionSlot = slot
+            last.sessionSlot = Int32(slot)
         }
         if relays.isEmpty {
             timer?.cancel()

@@ -50,7 +50,9 @@ final class TestWebSocketClient: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     if let proxyHeader { try channel.pipeline.syncOperations.addHandler(PrefaceWriter(bytes: proxyHeader)) }
                     if tls { try channel.pipeline.syncOperations.addHandler(try TestTLS.clientHandler()) }
+                    // Frames that arrive with the 101 must reach the frame decoder, not be dropped with the HTTP one.
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .forwardBytes,
                         withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
                     )
                     try channel.pipeline.syncOperations.addHandler(RefusalCollector(promise: upgraded))
