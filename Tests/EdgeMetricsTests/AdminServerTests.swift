@@ -77,7 +77,7 @@ import Testing
             version: "test", logger: Logger(label: "test")
         )
         let drains = Counter()
-        let flusher = MetricsFlusher(pipeline: pipeline, interval: .milliseconds(20)) { now in
+        let flusher = MetricsFlusher(pipeline: pipeline, interval: .milliseconds(20)) { now, _ in
             drains.increment()
             var snapshot = MetricsSnapshot()
             snapshot.takenAt = now

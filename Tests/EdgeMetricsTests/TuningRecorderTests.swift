@@ -75,6 +75,29 @@ import Testing
         #expect(rest.histograms.values.first?.pairs[0] == 1)
     }
 
+    @Test("a drain hands out the windows closed by then; open ones keep counting; the last drain hands out all")
+    func drainHandsOutClosedWindows() {
+        let recorder = WindowRecorder(windows: [.seconds(1), .seconds(10)], capacity: 16)
+        func drained(_ now: Int64?) -> [[Int64]] {
+            recorder.drain(closedBy: now).partials
+                .map { [$0.length / second, ($0.start - t0) / second, $0.count] }.sorted { $0.lexicographicallyPrecedes($1) }
+        }
+        recorder.record(rule: 0, client: alice, now: t0 + second / 10)
+        recorder.record(rule: 0, client: alice, now: t0 + second / 2)
+        recorder.record(rule: 0, client: alice, now: t0 + 12 * second / 10)
+        // [length s, start - t0 s, count]: the first 1 s window closed; the second and the 10 s one are open.
+        #expect(drained(t0 + 15 * second / 10) == [[1, 0, 2]])
+        #expect(drained(t0 + 2 * second) == [[1, 1, 1]])  // a window ending at `now` has closed
+        #expect(drained(t0 + 3 * second).isEmpty)
+        recorder.record(rule: 0, client: alice, now: t0 + 9 * second)
+        #expect(drained(t0 + 10 * second) == [[1, 9, 1], [10, 0, 4]])
+        #expect(drained(t0 + 60 * second).isEmpty)
+        // The last flush: open windows too, with what they have so far.
+        recorder.record(rule: 0, client: alice, now: t0 + 61 * second)
+        #expect(drained(nil) == [[1, 61, 1], [10, 60, 1]])
+        #expect(drained(nil).isEmpty)
+    }
+
     @Test("a window is binned only after its end plus the pipeline's grace; the last flush bins open ones")
     func graceAndFinalFlush() async throws {
         let directory = try TemporaryDirectory()

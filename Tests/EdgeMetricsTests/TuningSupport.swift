@@ -70,7 +70,7 @@ struct AlignedTraffic {
         func flush(at now: Int64, final: Bool) async {
             var snapshot = MetricsSnapshot()
             snapshot.takenAt = now
-            for loop in loops { snapshot.windows.merge(loop.drain()) }
+            for loop in loops { snapshot.windows.merge(loop.drain(closedBy: final ? nil : now)) }
             evictions += snapshot.windows.evictions
             await pipeline.ingest(snapshot, closingAllWindows: final)
         }

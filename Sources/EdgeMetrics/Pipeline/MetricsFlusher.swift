@@ -10,15 +10,15 @@ public struct MetricsFlusher: Service {
     private let pipeline: MetricsPipeline
     private let interval: Duration
     private let clock: MetricsClock
-    private let drain: @Sendable (Int64) async -> MetricsSnapshot
+    private let drain: @Sendable (_ now: Int64, _ closingAllWindows: Bool) async -> MetricsSnapshot
 
     /// - Parameters:
     ///   - interval: `metrics.flush_interval`.
     ///   - drain: drains every shard (each on its own event loop) at the given wall-clock ns and returns
-    ///     the merged snapshot.
+    ///     the merged snapshot; with `closingAllWindows` (the last flush), every tuning window's count too.
     public init(
         pipeline: MetricsPipeline, interval: Duration, clock: @escaping MetricsClock = MetricsClocks.wall,
-        drain: @escaping @Sendable (Int64) async -> MetricsSnapshot
+        drain: @escaping @Sendable (_ now: Int64, _ closingAllWindows: Bool) async -> MetricsSnapshot
     ) {
         self.pipeline = pipeline
         self.interval = interval
@@ -40,6 +40,6 @@ public struct MetricsFlusher: Service {
 
     /// Drains and ingests once; `closingAllWindows` on the last flush bins the tuning windows still open.
     public func flush(closingAllWindows: Bool = false) async {
-        await pipeline.ingest(await drain(clock()), closingAllWindows: closingAllWindows)
+        await pipeline.ingest(await drain(clock(), closingAllWindows), closingAllWindows: closingAllWindows)
     }
 }

@@ -6,7 +6,7 @@ import EdgeCore
 /// Like `MetricsShard`: one per event loop, used only on that loop (not `Sendable`, no lock), nothing
 /// allocated per request once warmed up. The proxy calls `record(route:client:now:)` once per REST request
 /// that reaches the rate limiter (allowed or not: a limit acts on the requests that arrive), and the
-/// flusher calls `drain()` on the same loop and puts the result in `MetricsSnapshot.windows`.
+/// flusher calls `drain(closedBy:)` on the same loop and puts the result in `MetricsSnapshot.windows`.
 ///
 /// Memory is bounded by `capacity` (client, rule) entries (each request touches two: its route's rule and
 /// the global rule); past it the least recently used entry is recycled. That loses no count (see
@@ -60,9 +60,10 @@ public final class WindowRecorder {
                              now: now)
     }
 
-    /// Hands out every count since the last drain as partials, and starts afresh (open windows stay open).
-    public func drain() -> WindowSnapshot {
-        table.pointee.drain()
+    /// Hands out the counts of the windows that ended by `now` (ns, the recording clock) as partials, and
+    /// starts afresh; windows still open keep counting. `nil` (the last flush) hands out every count.
+    public func drain(closedBy now: Int64? = nil) -> WindowSnapshot {
+        table.pointee.drain(closedBy: now)
     }
 
     /// (client, rule) entries held now.

@@ -1,7 +1,7 @@
 import EdgeCore
 
-/// What one `WindowRecorder` counted since its last drain: partial counts per (client, rule, window length,
-/// aligned window start). The pipeline adds partials of every event loop for the same key before it bins a
+/// What one `WindowRecorder` hands out at a drain: partial counts per (client, rule, window length, aligned
+/// window start) of the windows that closed since the last drain (of every window, on the last flush). The pipeline adds partials of every event loop for the same key before it bins a
 /// window, so a client whose requests of one window came over two connections on two loops is one pair.
 public struct WindowSnapshot: Sendable, Equatable {
     public var partials: [WindowPartial] = []

@@ -4,6 +4,9 @@ import EdgeCore
 /// length, in flat arrays by slot number, with an intrusive LRU list and a bounded outbox of partial counts.
 ///
 /// When an entry's window moves on (a request in a later window), the old window's count goes to the outbox.
+/// A drain hands out the windows that have closed by then and keeps the open ones counting: with thousands
+/// of clients, handing out every open window's count each second made most of the pipeline's work (the
+/// pipeline bins a window only once it has closed anyway). The last drain (`closedBy: nil`) hands out all.
 /// At `capacity` entries a new one takes the least recently used slot, whose counts go to the outbox first:
 /// an eviction loses no request, it only splits the pair's count into partials that the pipeline adds up.
 /// Growth stops at `capacity` slots; after warm-up, recording allocates nothing. The outbox holds at most
@@ -19,15 +22,15 @@ struct WindowTable {
     private var keys: [BucketKey] = []
     private var older: [Int32] = []
     private var newer: [Int32] = []
-    /// The drain epoch in which the slot was last put on `dirty`.
-    private var marks: [UInt32] = []
+    /// Whether the slot is on `pending`.
+    private var queued: [Bool] = []
     /// `slot * lengths.count + w`: window start and count for window length `w`.
     private var starts: [Int64] = []
     private var counts: [Int64] = []
     private var newest = WindowTable.none
     private var oldest = WindowTable.none
-    private var dirty: [Int32] = []
-    private var epoch: UInt32 = 1
+    /// Slots that may hold counts not yet handed out, each once.
+    private var pending: [Int32] = []
     private(set) var outbox: [WindowPartial] = []
     private(set) var evictions: Int64 = 0
     private(set) var dropped: Int64 = 0
@@ -37,7 +40,7 @@ struct WindowTable {
         self.capacity = max(1, capacity)
         outboxCapacity = max(65_536, self.capacity)
         outbox.reserveCapacity(1_024)
-        dirty.reserveCapacity(1_024)
+        pending.reserveCapacity(1_024)
     }
 
     var liveCount: Int { index.count }
@@ -46,9 +49,9 @@ struct WindowTable {
     @inline(__always)
     mutating func record(_ key: BucketKey, now: Int64) {
         let slot = slot(for: key)
-        if marks[Int(slot)] != epoch {
-            marks[Int(slot)] = epoch
-            dirty.append(slot)
+        if !queued[Int(slot)] {
+            queued[Int(slot)] = true
+            pending.append(slot)
         }
         let base = Int(slot) * lengths.count
         for w in 0..<lengths.count {
@@ -65,15 +68,30 @@ struct WindowTable {
         }
     }
 
-    /// Moves every count recorded since the last drain to the outbox (windows stay open: their later
-    /// requests arrive as further partials) and returns the outbox, evictions and drops, starting afresh.
-    mutating func drain() -> WindowSnapshot {
-        for slot in dirty {
+    /// Moves the counts of every window that ended by `now` (ns; nil: of every window, open or not) to the
+    /// outbox and returns the outbox, evictions and drops, starting afresh. Open windows keep counting.
+    mutating func drain(closedBy now: Int64?) -> WindowSnapshot {
+        var kept = 0
+        for i in 0..<pending.count {
+            let slot = pending[i]
             let base = Int(slot) * lengths.count
-            for w in 0..<lengths.count { emit(keys[Int(slot)], w, base + w) }
+            var open = false
+            for w in 0..<lengths.count where counts[base + w] > 0 {
+                // A counted cell has an aligned start (never `.min`).
+                if let now, starts[base + w] + lengths[w] > now {
+                    open = true
+                } else {
+                    emit(keys[Int(slot)], w, base + w)
+                }
+            }
+            if open {
+                pending[kept] = slot
+                kept += 1
+            } else {
+                queued[Int(slot)] = false
+            }
         }
-        dirty.removeAll(keepingCapacity: true)
-        epoch = epoch == .max ? 1 : epoch + 1
+        pending.removeLast(pending.count - kept)
         let snapshot = WindowSnapshot(partials: Array(outbox), evictions: evictions, dropped: dropped)
         outbox.removeAll(keepingCapacity: true)
         evictions = 0
@@ -104,7 +122,7 @@ struct WindowTable {
             keys.append(key)
             older.append(WindowTable.none)
             newer.append(WindowTable.none)
-            marks.append(0)
+            queued.append(false)
             for _ in lengths {
                 starts.append(.min)
                 counts.append(0)

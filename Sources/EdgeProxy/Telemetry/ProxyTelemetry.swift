@@ -38,10 +38,12 @@ public final class ProxyTelemetry: Sendable {
         configState = ConfigState(generation: 1, loadedAt: startedAt)
     }
 
-    /// Drains every shard on its own event loop and merges the results.
-    public func drainShards(now: Int64) async -> MetricsSnapshot {
+    /// Drains every shard on its own event loop and merges the results: the tuning windows that ended by
+    /// `now`, or all of them with `closingAllWindows` (the last flush).
+    public func drainShards(now: Int64, closingAllWindows: Bool = false) async -> MetricsSnapshot {
         let snapshots = await shards.collect { $0.drain(now: now) }
-        let windowSnapshots = await windows?.collect { $0.drain() } ?? []
+        let closedBy: Int64? = closingAllWindows ? nil : now
+        let windowSnapshots = await windows?.collect { $0.drain(closedBy: closedBy) } ?? []
         var merged = MetricsSnapshot()
         for snapshot in snapshots { merged.merge(snapshot) }
         for snapshot in windowSnapshots { merged.windows.merge(snapshot) }

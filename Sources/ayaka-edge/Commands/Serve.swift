@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: MetricsFlusher(
                 pipeline: telemetry.pipeline, interval: config.metrics.flushInterval.duration,
-                drain: { await telemetry.drainShards(now: $0) }
+                drain: { await telemetry.drainShards(now: $0, closingAllWindows: $1) }
             )),
             .init(service: AdminServer(
                 address: config.listen.admin, tls: adminTLS?.serverConfiguration,

@@ -60,7 +60,7 @@ struct Deployment: Sendable {
             proxyReady.continuation.yield($0)
         }
         let flusher = MetricsFlusher(pipeline: telemetry.pipeline, interval: .milliseconds(100)) {
-            await telemetry.drainShards(now: $0)
+            await telemetry.drainShards(now: $0, closingAllWindows: $1)
         }
         let admin = AdminServer(address: config.listen.admin, source: telemetry.statusSource(version: "test"),
                                 logger: logger) { adminReady.continuation.yield($0) }
