@@ -25,6 +25,24 @@ import Testing
         #expect(store.stats.liveBuckets == 0)
     }
 
+    @Test func aReturningClientReusesItsExpiredBucketInPlace() {
+        var table = BucketTable(capacity: 10)
+        let key = BucketKey(client: address(1), rule: 1)
+        table.store(key, BucketState(first: epoch, second: 1, expiresAt: epoch + second), slot: BucketTable.none, now: epoch)
+        let expired = table.lookup(key, now: epoch + second)
+        #expect(expired.state == nil && expired.slot != BucketTable.none)
+        // Looked at again without a store (the request was refused by its other rule): still one bucket.
+        #expect(table.lookup(key, now: epoch + second).state == nil)
+        #expect(table.expirations == 0 && table.liveCount == 1)
+        let renewed = BucketState(first: epoch + second, second: 1, expiresAt: epoch + 2 * second)
+        table.store(key, renewed, slot: expired.slot, now: epoch + second)
+        #expect(table.expirations == 1 && table.liveCount == 1 && table.slots.count == 1)
+        #expect(table.lookup(key, now: epoch + second).state == renewed)
+        // Never renewed, it goes at the next sweep like any expired bucket.
+        #expect(table.sweep(now: epoch + 2 * second) == 1)
+        #expect(table.liveCount == 0 && table.expirations == 2)
+    }
+
     @Test func capEvictsTheLeastRecentlyUsed() {
         var table = BucketTable(capacity: 3)
         let state = BucketState(first: epoch, second: 1, expiresAt: epoch + second)

@@ -34,16 +34,15 @@ struct BucketTable {
 
     var liveCount: Int { index.count }
 
-    /// The bucket's state, or nil when it is unknown or expired (an expired one is dropped). A found bucket
-    /// becomes the most recently used. Returns the slot for a later `store`.
+    /// The bucket's state, or nil when it is unknown or expired. A found live bucket becomes the most recently
+    /// used. Returns the slot for a later `store`: an expired bucket keeps its slot and index entry, and a
+    /// `store` for the same key reuses them (counted as an expiration then), so a client coming back after its
+    /// window costs no dictionary removal and insertion. Not stored again, it stays where it is in the LRU
+    /// order until a sweep or the cap drops it.
     mutating func lookup(_ key: BucketKey, now: Int64) -> (slot: Int32, state: BucketState?) {
         guard let slot = index[key] else { return (BucketTable.none, nil) }
         let state = slots[Int(slot)].state
-        if state.expiresAt <= now {
-            remove(slot: slot)
-            expirations += 1
-            return (BucketTable.none, nil)
-        }
+        if state.expiresAt <= now { return (slot, nil) }
         touch(slot)
         return (slot, state)
     }
@@ -52,11 +51,13 @@ struct BucketTable {
     /// have reused it).
     mutating func store(_ key: BucketKey, _ state: BucketState, slot hint: Int32, now: Int64) {
         if hint != BucketTable.none, slots[Int(hint)].key == key {
+            if slots[Int(hint)].state.expiresAt <= now { expirations += 1 }  // replaced after its window
             slots[Int(hint)].state = state
             touch(hint)
             return
         }
         if let slot = index[key] {
+            if slots[Int(slot)].state.expiresAt <= now { expirations += 1 }
             slots[Int(slot)].state = state
             touch(slot)
             return

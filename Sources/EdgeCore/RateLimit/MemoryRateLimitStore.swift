@@ -94,7 +94,7 @@ public final class MemoryRateLimitStore: RateLimitStore, AsyncRateLimitStore {
 
     /// A bounded sweep: each shard's lock is held while it looks at no more than `budgetPerShard` buckets,
     /// from its least recently used end. With a budget of a few thousand, a sweep every second keeps every
-    /// lock hold short even at a million buckets (lookups drop the expired buckets a sweep has not reached).
+    /// lock hold short even at a million buckets (a client coming back reuses its expired bucket in place).
     @discardableResult
     public func sweep(now: Int64, budgetPerShard: Int) -> Int {
         var dropped = 0

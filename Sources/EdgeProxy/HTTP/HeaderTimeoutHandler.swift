@@ -4,10 +4,12 @@ import NIOCore
 /// one byte at a time hold a connection forever otherwise), and answers 408 when told the head is late. It
 /// sits before the HTTP decoder, so it sees the first byte and can write a raw 408 whatever state the decoder
 /// is in. The proxy handler's deadline timer decides when (`ClientDeadlines`); no timer lives here.
-final class HeaderTimeoutHandler: ChannelDuplexHandler {
+///
+/// Inbound only: every response write, flush and read request of the connection passes it by (as a duplex
+/// handler it was one more hop for each of them).
+final class HeaderTimeoutHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// The first byte of the awaited head arrived at; nil before it, and once the head is complete.
