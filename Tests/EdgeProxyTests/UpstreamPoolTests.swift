@@ -15,6 +15,15 @@ import Testing
         return try await promise.futureResult.get()
     }
 
+    /// The upstream's accepted-connection count once it has seen at least `expected` (a connect completes on
+    /// the client side before the server's accept is counted).
+    private static func accepted(_ upstream: TestUpstream, reaching expected: Int) async -> Int {
+        for _ in 0..<200 where upstream.connectionCount < expected {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return upstream.connectionCount
+    }
+
     @Test func aReleasedConnectionIsReusedThenClosedAfterTheIdleTimeout() async throws {
         let upstream = try await TestUpstream.start()
         let loop = MultiThreadedEventLoopGroup.singleton.next()
@@ -25,7 +34,7 @@ import Testing
         try await loop.submit { pool.release(first) }.get()
         let again = try await Self.acquire(pool)
         #expect(again === first)
-        #expect(upstream.connectionCount == 1)
+        #expect(await Self.accepted(upstream, reaching: 1) == 1)
 
         let releasedAt = NIODeadline.now()
         try await loop.submit { pool.release(again) }.get()
@@ -41,9 +50,59 @@ import Testing
         // The next request opens a fresh connection.
         let fresh = try await Self.acquire(pool)
         #expect(fresh !== first)
-        #expect(upstream.connectionCount == 2)
+        #expect(await Self.accepted(upstream, reaching: 2) == 2)
         try await loop.submit { pool.retire() }.get()
         try? await fresh.channel.close()
+        await upstream.stop()
+    }
+
+    @Test func aBurstsSurplusLingersThenThePoolTrimsToItsIdleCount() async throws {
+        let upstream = try await TestUpstream.start()
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let pool = UpstreamPool(
+            eventLoop: loop, servers: [UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)],
+            connectTimeout: .seconds(2), idleTimeout: .seconds(30), maxIdlePerServer: 2,
+            surplusLinger: .milliseconds(300))
+        var burst: [UpstreamConnection] = []
+        for _ in 0..<6 { burst.append(try await Self.acquire(pool)) }
+        let released = burst
+        try await loop.submit { for connection in released { pool.release(connection) } }.get()
+        // The next burst reuses all six: no connection opened again.
+        #expect(try await loop.submit { pool.idleCount }.get() == 6)
+        var again: [UpstreamConnection] = []
+        for _ in 0..<6 { again.append(try await Self.acquire(pool)) }
+        #expect(await Self.accepted(upstream, reaching: 6) == 6)
+        #expect(Set(again.map(ObjectIdentifier.init)) == Set(burst.map(ObjectIdentifier.init)))
+
+        // Left unused, the four beyond `maxIdlePerServer` close after the linger; the two kept are the most
+        // recently released.
+        let reused = again
+        try await loop.submit { for connection in reused { pool.release(connection) } }.get()
+        var idle = 6
+        for _ in 0..<100 where idle > 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            idle = try await loop.submit { pool.idleCount }.get()
+        }
+        #expect(idle == 2)
+        let open = try await loop.submit { reused.map { $0.channel.isActive } }.get()
+        #expect(open == [false, false, false, false, true, true])
+        try await loop.submit { pool.retire() }.get()
+        await upstream.stop()
+    }
+
+    @Test func withNoIdleCountNothingIsPooled() async throws {
+        let upstream = try await TestUpstream.start()
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let pool = UpstreamPool(
+            eventLoop: loop, servers: [UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)],
+            connectTimeout: .seconds(2), idleTimeout: .seconds(30), maxIdlePerServer: 0)
+        let first = try await Self.acquire(pool)
+        try await loop.submit { pool.release(first) }.get()
+        #expect(try await loop.submit { pool.idleCount }.get() == 0)
+        let second = try await Self.acquire(pool)
+        #expect(second !== first)
+        #expect(try await loop.submit { first.channel.isActive }.get() == false)  // closed when given back
+        try await loop.submit { pool.release(second) }.get()
         await upstream.stop()
     }
 }

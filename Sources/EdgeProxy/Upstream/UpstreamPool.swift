@@ -16,6 +16,13 @@ enum UpstreamConnectError: Error {
 /// The upstream connections of one event loop: round robin over the servers, idle keep-alive
 /// connections reused most-recently-used first.
 ///
+/// `maxIdlePerServer` is the idle count kept for good; a burst's connections beyond it stay pooled for
+/// `surplusLinger` before they are closed (like HAProxy's `pool-purge-delay`). Closing them the moment they
+/// were given back made 1,000 concurrent clients churn: a burst of responses closed hundreds of connections
+/// that the next burst of requests opened again (0.68 connects per request, SYNs dropped at the upstream's
+/// listen backlog, seconds at p99). The surplus is bounded by the loop's concurrent exchanges, hence by
+/// the client connection caps. With `maxIdlePerServer` 0 nothing is pooled.
+///
 /// A pool belongs to one event loop and is only touched there (upstream channels are opened on the
 /// client's own loop, as in swift-nio-examples' connect-proxy), so it needs no lock.
 final class UpstreamPool: @unchecked Sendable {
@@ -26,6 +33,8 @@ final class UpstreamPool: @unchecked Sendable {
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private let maxIdlePerServer: Int
+    private let surplusLinger: TimeAmount
+    /// Per server, least recently released first.
     private var idle: [[UpstreamConnection]]
     private var nextServer = 0
     /// This loop's metrics shard: connect failures are recorded here, per server.
@@ -34,7 +43,8 @@ final class UpstreamPool: @unchecked Sendable {
     let health: UpstreamHealth?
 
     init(eventLoop: any EventLoop, servers: [UpstreamURL], connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-         maxIdlePerServer: Int, metrics: MetricsShard? = nil, health: UpstreamHealth? = nil) {
+         maxIdlePerServer: Int, surplusLinger: TimeAmount = .seconds(1), metrics: MetricsShard? = nil,
+         health: UpstreamHealth? = nil) {
         self.metrics = metrics
         self.health = health
         self.eventLoop = eventLoop
@@ -42,6 +52,7 @@ final class UpstreamPool: @unchecked Sendable {
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.maxIdlePerServer = maxIdlePerServer
+        self.surplusLinger = surplusLinger
         self.idle = Array(repeating: [], count: servers.count)
     }
 
@@ -83,7 +94,7 @@ final class UpstreamPool: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
         connection.handler.holdReads(false)
-        guard !retired, connection.isActive, idle[connection.serverIndex].count < maxIdlePerServer else {
+        guard !retired, connection.isActive, maxIdlePerServer > 0 else {
             connection.channel.close(promise: nil)
             return
         }
@@ -92,13 +103,14 @@ final class UpstreamPool: @unchecked Sendable {
         startSweeping()
     }
 
-    /// Closes idle connections older than `idleTimeout`, every quarter of it: one timer per pool rather
-    /// than one scheduled and cancelled per exchange.
+    /// Closes idle connections older than `idleTimeout`, and the surplus over `maxIdlePerServer` unused for
+    /// `surplusLinger`, every quarter of the shorter: one timer per pool rather than one per exchange.
     private var sweeper: RepeatedTask?
 
     private func startSweeping() {
         guard sweeper == nil else { return }
-        let period = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 1_000_000))
+        let shorter = min(idleTimeout.nanoseconds, surplusLinger.nanoseconds)
+        let period = TimeAmount.nanoseconds(max(shorter / 4, 1_000_000))
         sweeper = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
             guard let self else { return }
             self.closeExpired(now: self.eventLoop.now)
@@ -108,14 +120,23 @@ final class UpstreamPool: @unchecked Sendable {
     private func closeExpired(now: NIODeadline) {
         var expired: [UpstreamConnection] = []
         for server in idle.indices {
+            // Oldest first: the surplus over the kept count goes once it has lingered, then the timed-out.
+            var surplus = idle[server].count - maxIdlePerServer
             idle[server].removeAll { connection in
-                guard now - connection.idleSince >= idleTimeout else { return false }
+                let unused = now - connection.idleSince
+                guard unused >= idleTimeout || (surplus > 0 && unused >= surplusLinger) else { return false }
+                surplus -= 1
                 expired.append(connection)
                 return true
             }
         }
         // Closed after the lists are settled: a close reports back through `remove` at once.
         for connection in expired { connection.channel.close(promise: nil) }
+        // Nothing left to watch: no timer until the next release.
+        if idle.allSatisfy(\.isEmpty) {
+            sweeper?.cancel()
+            sweeper = nil
+        }
     }
 
     /// Closes idle connections now and the busy ones as they come back (a reload replaced the pool).
