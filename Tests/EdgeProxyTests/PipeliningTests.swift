@@ -56,6 +56,48 @@ import Testing
         await proxy.stop(); await upstream.stop()
     }
 
+    @Test func theProxysOwnAnswerToHEADHasItsFieldsButNoBody() async throws {
+        let upstream = try await TestUpstream.start()
+        let admitter = ClosureAdmitter { head, _ in
+            guard head.uri == "/reject" else { return .relay() }
+            return Admission(rejection: LocalResponse(status: .tooManyRequests, headers: [("Retry-After", "1")],
+                                                      body: "{\"message\": \"slow down\"}"),
+                             responseHeaders: [(name: "X-RateLimit-Limit", value: "5")], routeName: "r")
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: admitter)
+        let payload = "HEAD /reject HTTP/1.1\r\nHost: a\r\nX-Request-ID: abc\r\n\r\n"
+            + "GET /reject HTTP/1.1\r\nHost: a\r\nX-Request-ID: def\r\n\r\n" + Self.closing
+        let reply = try await RawClient.exchange(port: proxy.port, payload)
+        #expect(Self.responses(reply).map(\.status) == [429, 429, 200])
+        let body = "{\"message\": \"slow down\"}"
+        let fields = "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "X-RateLimit-Limit: 5\r\nRetry-After: 1\r\n"
+        // The HEAD answer ends with its blank line: the next bytes are the next response.
+        #expect(reply.text.hasPrefix("HTTP/1.1 429 Too Many Requests\r\n" + fields + "X-Request-ID: abc\r\n\r\n"
+            + "HTTP/1.1 429 Too Many Requests\r\n" + fields + "X-Request-ID: def\r\n\r\n" + body + "HTTP/1.1 200 OK"))
+        #expect(upstream.requests.map(\.head.uri) == ["/last"])
+        await proxy.stop(); await upstream.stop()
+    }
+
+    @Test func anHTTP10ClientKeepingTheConnectionIsToldSo() async throws {
+        let upstream = try await TestUpstream.start()
+        let admitter = ClosureAdmitter { head, _ in
+            guard head.uri == "/reject" else { return .relay() }
+            return Admission(rejection: LocalResponse(status: .tooManyRequests, headers: [], body: "{}"),
+                             responseHeaders: [], routeName: "r")
+        }
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: admitter)
+        let reply = try await RawClient.exchange(
+            port: proxy.port, "GET /reject HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "GET /reject HTTP/1.0\r\n\r\n")
+        #expect(reply.text.hasPrefix("HTTP/1.0 429 Too Many Requests\r\n"))
+        let answers = reply.text.components(separatedBy: "HTTP/1.0 429").dropFirst()
+        #expect(answers.count == 2)
+        #expect(answers.first?.contains("Connection: keep-alive\r\n") == true)
+        #expect(answers.last?.contains("Connection: close\r\n") == true)
+        #expect(reply.closedByServer)
+        await proxy.stop(); await upstream.stop()
+    }
+
     @Test func pipelinedRequestsWaitForASlowResponse() async throws {
         let upstream = try await TestUpstream.start(.delayed(.milliseconds(100)))
         let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port])

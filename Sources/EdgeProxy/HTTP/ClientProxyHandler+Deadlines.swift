@@ -34,10 +34,10 @@ extension ClientProxyHandler {
     private func checkDeadlines() {
         deadlineTimer = nil
         guard let now = context?.eventLoop.now else { return }
-        deadlines.headStartedAt = headerTimeout?.headStartedAt
+        deadlines.headStartedAt = headerTimeout.headStartedAt
         switch deadlines.expired(now: now) {
         case .header:
-            headerTimeout?.answerTimedOut()
+            headerTimeout.answerTimedOut()
             return
         case .upstreamRead:
             deadlines.upstreamActiveAt = nil

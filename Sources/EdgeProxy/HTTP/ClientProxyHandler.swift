@@ -58,15 +58,16 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     var deadlines: ClientDeadlines
     var deadlineTimer: Scheduled<Void>?
 
+    /// Before the HTTP codec: the head's first byte, and the raw writer of the proxy's own responses.
+    let headerTimeout: HeaderTimeoutHandler
     // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
-    let headerTimeout: HeaderTimeoutHandler?
     private let phase: ConnectionPhase?
     var metrics: MetricsShard?
     private var windows: WindowRecorder?
     var record = ExchangeRecord()
 
     init(
-        contexts: ContextSwitch<ProxyConnectionContext>.Box, headerTimeout: HeaderTimeoutHandler? = nil,
+        contexts: ContextSwitch<ProxyConnectionContext>.Box, headerTimeout: HeaderTimeoutHandler,
         phase: ConnectionPhase? = nil, client: IPAddress? = nil, scheme: String = "http"
     ) {
         self.contexts = contexts
@@ -179,7 +180,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             pool = shared.pools.pool(for: context.eventLoop)
             adoptTimeouts(of: shared)
         }
-        headerTimeout?.headReceived()
+        headerTimeout.headReceived()
         phase?.enter(.writing)
         shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
         record.begin(method: head.method, at: .now())
@@ -460,31 +461,29 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             return
         }
         requestHead = nil
-        headerTimeout?.awaitNextHead()
+        headerTimeout.awaitNextHead()
         guard let context else { return }
         deadlines.idleSince = context.eventLoop.now
         takeHeld(context: context)
     }
 
     /// Writes a complete response of the proxy's own, with the admission's headers (rate-limit fields).
+    /// The proxy's own response, written whole as bytes in front of the HTTP encoder (one buffer, no head
+    /// and header list to build and encode); no body for HEAD. Pipelined responses stay in order: the
+    /// previous one has gone through the encoder by the time this one is written.
     func writeLocal(_ response: LocalResponse, close: Bool, context: ChannelHandlerContext) {
-        let version = requestHead?.version ?? .http1_1
         let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
-        var headers = response.headerFields(extra: admission.responseHeaders, keepAlive: keepAlive)
-        if !requestID.isEmpty { headers.add(name: "X-Request-ID", value: requestID) }
         record.bytesOut = response.body.utf8.count
         record.finish(status: Int(response.status.code), admission: admission, shard: metrics, at: .now())
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
-                      promise: nil)
-        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
-        body.writeString(response.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        var bytes = context.channel.allocator.buffer(capacity: 320 + response.body.utf8.count)
+        response.write(into: &bytes, version: requestHead?.version ?? .http1_1, extra: admission.responseHeaders,
+                       requestID: requestID, keepAlive: keepAlive, body: requestHead?.method != .HEAD)
         if close {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                LingeringClose.close(context)
-            }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            headerTimeout.writeRaw(bytes, promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            headerTimeout.writeRaw(bytes, promise: nil)
         }
     }
 }
