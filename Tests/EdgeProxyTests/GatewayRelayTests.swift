@@ -9,14 +9,6 @@ import Testing
 
 /// The WebSocket relay over real loopback sockets (CONTRACT section 4).
 @Suite struct GatewayRelayTests {
-    private func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<400 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test func availableNamesTheProxyNotTheUpstream() async throws {
         let upstream = try await TestWebSocketUpstream.start()
         let gateway = try await GatewayHarness.start(upstreamPorts: [upstream.port])

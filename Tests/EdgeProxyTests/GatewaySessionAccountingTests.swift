@@ -10,14 +10,6 @@ import Testing
 /// attached, and the stub_status gauges ("Active" from the accept to the close, "Writing" and the gateway
 /// count while relayed), kept by the handlers rather than a close callback per connection.
 @Suite struct GatewaySessionAccountingTests {
-    private func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<400 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test func anUpstreamThatSpeaksFirstIsRelayedInOrder() async throws {
         let upstream = try await TestWebSocketUpstream.start(greeting: ["one", "two", "three"])
         let gateway = try await GatewayHarness.start(upstreamPorts: [upstream.port])

@@ -21,6 +21,16 @@ import Testing
         }
     }
 
+    /// Relays everything but `uri`, which gets `response` (429 `{}` by default) with `fields`.
+    private static func rejecting(
+        _ uri: String, with response: LocalResponse = LocalResponse(status: .tooManyRequests, headers: [], body: "{}"),
+        fields: [(name: String, value: String)] = []
+    ) -> ClosureAdmitter {
+        ClosureAdmitter { head, _ in
+            head.uri == uri ? Admission(rejection: response, responseHeaders: fields, routeName: "r") : .relay()
+        }
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         let upstream = try await TestUpstream.start()
         let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port])
@@ -39,12 +49,7 @@ import Testing
 
     @Test func aRejectionBetweenPipelinedRequestsKeepsTheOrder() async throws {
         let upstream = try await TestUpstream.start()
-        let admitter = ClosureAdmitter { head, _ in
-            guard head.uri == "/reject" else { return .relay() }
-            return Admission(rejection: LocalResponse(status: .tooManyRequests, headers: [], body: "{}"),
-                             responseHeaders: [], routeName: "r")
-        }
-        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: admitter)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: Self.rejecting("/reject"))
         let payload = "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
             + "POST /reject HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
             + "GET /three HTTP/1.1\r\nHost: a\r\n\r\n" + Self.closing
@@ -58,13 +63,11 @@ import Testing
 
     @Test func theProxysOwnAnswerToHEADHasItsFieldsButNoBody() async throws {
         let upstream = try await TestUpstream.start()
-        let admitter = ClosureAdmitter { head, _ in
-            guard head.uri == "/reject" else { return .relay() }
-            return Admission(rejection: LocalResponse(status: .tooManyRequests, headers: [("Retry-After", "1")],
-                                                      body: "{\"message\": \"slow down\"}"),
-                             responseHeaders: [(name: "X-RateLimit-Limit", value: "5")], routeName: "r")
-        }
-        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: admitter)
+        let rejection = LocalResponse(status: .tooManyRequests, headers: [("Retry-After", "1")],
+                                      body: "{\"message\": \"slow down\"}")
+        let proxy = try await ProxyHarness.start(
+            upstreamPorts: [upstream.port],
+            admitter: Self.rejecting("/reject", with: rejection, fields: [(name: "X-RateLimit-Limit", value: "5")]))
         let payload = "HEAD /reject HTTP/1.1\r\nHost: a\r\nX-Request-ID: abc\r\n\r\n"
             + "GET /reject HTTP/1.1\r\nHost: a\r\nX-Request-ID: def\r\n\r\n" + Self.closing
         let reply = try await RawClient.exchange(port: proxy.port, payload)
@@ -81,12 +84,7 @@ import Testing
 
     @Test func anHTTP10ClientKeepingTheConnectionIsToldSo() async throws {
         let upstream = try await TestUpstream.start()
-        let admitter = ClosureAdmitter { head, _ in
-            guard head.uri == "/reject" else { return .relay() }
-            return Admission(rejection: LocalResponse(status: .tooManyRequests, headers: [], body: "{}"),
-                             responseHeaders: [], routeName: "r")
-        }
-        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: admitter)
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: Self.rejecting("/reject"))
         let reply = try await RawClient.exchange(
             port: proxy.port, "GET /reject HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "GET /reject HTTP/1.0\r\n\r\n")
         #expect(reply.text.hasPrefix("HTTP/1.0 429 Too Many Requests\r\n"))

@@ -15,6 +15,15 @@ import Testing
         return try await promise.futureResult.get()
     }
 
+    /// A pool on one of the group's loops, in front of `upstream`.
+    private static func pool(_ upstream: TestUpstream, idleTimeout: TimeAmount, maxIdle: Int,
+                             linger: TimeAmount = .seconds(1)) -> UpstreamPool {
+        UpstreamPool(
+            eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
+            servers: [UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)],
+            connectTimeout: .seconds(2), idleTimeout: idleTimeout, maxIdlePerServer: maxIdle, surplusLinger: linger)
+    }
+
     /// The upstream's accepted-connection count once it has seen at least `expected` (a connect completes on
     /// the client side before the server's accept is counted).
     private static func accepted(_ upstream: TestUpstream, reaching expected: Int) async -> Int {
@@ -26,10 +35,8 @@ import Testing
 
     @Test func aReleasedConnectionIsReusedThenClosedAfterTheIdleTimeout() async throws {
         let upstream = try await TestUpstream.start()
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let pool = UpstreamPool(
-            eventLoop: loop, servers: [UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)],
-            connectTimeout: .seconds(2), idleTimeout: .milliseconds(400), maxIdlePerServer: 4)
+        let pool = Self.pool(upstream, idleTimeout: .milliseconds(400), maxIdle: 4)
+        let loop = pool.eventLoop
         let first = try await Self.acquire(pool)
         try await loop.submit { pool.release(first) }.get()
         let again = try await Self.acquire(pool)
@@ -58,11 +65,8 @@ import Testing
 
     @Test func aBurstsSurplusLingersThenThePoolTrimsToItsIdleCount() async throws {
         let upstream = try await TestUpstream.start()
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let pool = UpstreamPool(
-            eventLoop: loop, servers: [UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)],
-            connectTimeout: .seconds(2), idleTimeout: .seconds(30), maxIdlePerServer: 2,
-            surplusLinger: .milliseconds(300))
+        let pool = Self.pool(upstream, idleTimeout: .seconds(30), maxIdle: 2, linger: .milliseconds(300))
+        let loop = pool.eventLoop
         var burst: [UpstreamConnection] = []
         for _ in 0..<6 { burst.append(try await Self.acquire(pool)) }
         let released = burst
@@ -92,10 +96,8 @@ import Testing
 
     @Test func withNoIdleCountNothingIsPooled() async throws {
         let upstream = try await TestUpstream.start()
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let pool = UpstreamPool(
-            eventLoop: loop, servers: [UpstreamURL(scheme: .http, host: "127.0.0.1", port: upstream.port)],
-            connectTimeout: .seconds(2), idleTimeout: .seconds(30), maxIdlePerServer: 0)
+        let pool = Self.pool(upstream, idleTimeout: .seconds(30), maxIdle: 0)
+        let loop = pool.eventLoop
         let first = try await Self.acquire(pool)
         try await loop.submit { pool.release(first) }.get()
         #expect(try await loop.submit { pool.idleCount }.get() == 0)
