@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# ayaka-edge alone: resident memory per idle relayed WebSocket, in about 30 s (the full gateway scenario of run.sh
+# takes ~5 minutes and measures nginx and HAProxy too). For before/after comparisons of the relay's memory.
+#
+#   Benchmarks/harness/gateway_memory.sh [CONNECTIONS] [HOLD_SECONDS]     # defaults: 9700 5
+#
+# Starts the reference backend and ayaka-edge (release build, `.build-release`; built when missing) on free
+# loopback ports with configs written to a temporary directory, opens CONNECTIONS identified WebSockets through
+# the proxy with harness/gateway_load.py, reads the proxy's RSS with all of them open, and stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+connections=${1:-9700}
+hold=${2:-5}
+bin="$PWD/.build-release/release/ayaka-edge"
+[ -x "$bin" ] || swift build -c release --product ayaka-edge --scratch-path .build-release 2>&1 | tail -n 1
+ulimit -n "$(ulimit -Hn)"
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+up_rest=$(free_port); up_gw=$(free_port); rest=$(free_port); gw=$(free_port); admin=$(free_port)
+cat > "$dir/backend.yaml" <<EOF
+backend:
+  listen: {rest: "127.0.0.1:$up_rest", gateway: "127.0.0.1:$up_gw"}
+  database: "$dir/ayaka.sqlite"
+metrics:
+  database: "$dir/backend-metrics.sqlite"
+EOF
+cat > "$dir/edge.yaml" <<EOF
+listen: {rest: "127.0.0.1:$rest", gateway: "127.0.0.1:$gw", admin: "127.0.0.1:$admin"}
+upstreams: {rest: ["http://127.0.0.1:$up_rest"], gateway: ["ws://127.0.0.1:$up_gw"]}
+gateway: {max_connections_per_ip: 60000}
+metrics: {database: "$dir/edge-metrics.sqlite"}
+EOF
+"$bin" backend --config "$dir/backend.yaml" --log-level warning > "$dir/backend.log" 2>&1 & pids+=($!)
+"$bin" serve --config "$dir/edge.yaml" --log-level warning > "$dir/edge.log" 2>&1 & edge=$!; pids+=($edge)
+for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$rest/" && curl -s -o /dev/null "http://127.0.0.1:$up_rest/" && break
+    sleep 0.1
+done
+session=$(curl -s -X POST "http://127.0.0.1:$up_rest/users/@me" -H 'Content-Type: application/json' \
+    -d '{"username": "memory", "separator": 1, "email": "memory@example.com", "password": "benchmark password"}' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["session_ids"][0])')
+sleep 1
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$edge/status"; }
+before=$(rss)
+coproc load { python3 Benchmarks/harness/gateway_load.py --url "ws://127.0.0.1:$gw/" --session "$session" \
+    --connections "$connections" --hold "$hold" --ping-interval 20; }
+while read -r line <&"${load[0]}"; do
+    case "$line" in
+        CONNECTED*) echo "$line" ;;
+        HELD*)
+            after=$(rss)
+            echo "RSS before ${before} KiB, with ${connections} open ${after} KiB:" \
+                "$(( (after - before) * 1024 / connections )) bytes per relayed connection"
+            echo close >&"${load[1]}" ;;
+        RESULT*) break ;;
+    esac
+done
