@@ -13,27 +13,30 @@ enum HopByHopHeaders {
     /// runs twice for every relayed request: on the request and on the response). Fields are untouched, and
     /// nothing is allocated, when there is nothing to remove.
     static func strip(_ headers: inout HTTPHeaders) {
-        var doomed = false
-        var hasConnection = false
-        for (name, _) in headers where isHopByHop(name) {
-            doomed = true
-            if equalsIgnoringCase(name, "connection") { hasConnection = true }
-        }
-        guard doomed else { return }
-        var listed: [String] = []
-        if hasConnection {
-            for value in headers[canonicalForm: "connection"] {
-                let token = value.lowercased()
-                if token != "close", token != "keep-alive" { listed.append(token) }
-            }
-        }
+        guard headers.contains(where: { isHopByHop($0.name) }) else { return }
+        let listed = listedNames(in: headers)
         var kept = HTTPHeaders()
         kept.reserveCapacity(headers.count)
-        for (name, value) in headers where !isHopByHop(name) {
-            if !listed.isEmpty, listed.contains(where: { equalsIgnoringCase(name, $0) }) { continue }
-            kept.add(name: name, value: value)
-        }
+        for (name, value) in headers where !isDropped(name, listed: listed) { kept.add(name: name, value: value) }
         headers = kept
+    }
+
+    /// The field names a `Connection` field lists besides `close` and `keep-alive`, lowercased (usually none:
+    /// then nothing is allocated).
+    static func listedNames(in headers: HTTPHeaders) -> [String] {
+        guard headers.contains(name: "connection") else { return [] }
+        var listed: [String] = []
+        for value in headers[canonicalForm: "connection"] {
+            let token = value.lowercased()
+            if token != "close", token != "keep-alive" { listed.append(token) }
+        }
+        return listed
+    }
+
+    /// Whether a field stops at this hop: hop-by-hop by name, or named by the `Connection` field (`listed`).
+    @inline(__always)
+    static func isDropped(_ name: String, listed: [String]) -> Bool {
+        isHopByHop(name) || (!listed.isEmpty && listed.contains(where: { equalsIgnoringCase(name, $0) }))
     }
 
     /// Whether `name` is one of `names`, compared without case and without building a lowercased copy.
