@@ -244,7 +244,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         with head: HTTPRequestHead, refusal: LocalResponse?, closeAfterRefusal: Bool, context: ChannelHandlerContext
     ) {
         run(machine.requestHead(keepAlive: head.isKeepAlive, localResponse: refusal, closeAfterLocal: closeAfterRefusal))
-        if refusal == nil, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+        // `contains(name:)` first: the canonical-form lookup builds an array even when there is no such field.
+        if refusal == nil, head.headers.contains(name: "expect"),
+           head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             let interim = HTTPResponseHead(version: head.version, status: .continue)
             context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
         }
@@ -356,15 +358,13 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             clientReadsHeld = true  // resumed once the upstream is there (or the request was answered)
             guard let pool else { return }
             pool.acquire { self.attach($0) }
-        case .sendRequest(var held, let end):
+        case .sendRequest(let held, let end):
             guard let upstream, let head = requestHead else { return }
             let upstreamHead = ForwardedHeaders.upstreamRequest(
                 head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme
             )
             upstream.handler.send(.head(upstreamHead))
-            while let buffer = held.popFirst() {
-                upstream.handler.send(.body(.byteBuffer(buffer)))
-            }
+            for buffer in held { upstream.handler.send(.body(.byteBuffer(buffer))) }
             if end { upstream.handler.send(.end(nil)) }
             upstream.handler.flush()
             upstreamUnflushed = false

@@ -16,8 +16,9 @@ struct ExchangeStateMachine {
         case idle
         /// The proxy answered itself (error or 429); the rest of the request body is read and dropped.
         case answeredLocally(request: RequestProgress, closeAfter: Bool)
-        /// Waiting for an upstream connection; body parts that arrive meanwhile are held.
-        case connecting(held: CircularBuffer<ByteBuffer>, request: RequestProgress)
+        /// Waiting for an upstream connection; body parts that arrive meanwhile are held (an array: empty, as
+        /// for every request without a body, it allocates nothing).
+        case connecting(held: [ByteBuffer], request: RequestProgress)
         /// Relaying: request parts go up, response parts come down.
         case relaying(request: RequestProgress, responseStarted: Bool)
         case closed
@@ -30,7 +31,7 @@ struct ExchangeStateMachine {
         /// Open (or take from the pool) an upstream connection.
         case connectUpstream
         /// Send the head, then any held body parts, then `end` if the request is complete.
-        case sendRequest(held: CircularBuffer<ByteBuffer>, end: Bool)
+        case sendRequest(held: [ByteBuffer], end: Bool)
         case forwardBody(ByteBuffer)
         case forwardEnd
         case writeResponseHead
@@ -83,7 +84,7 @@ struct ExchangeStateMachine {
             state = .answeredLocally(request: .streaming, closeAfter: !keepAlive)
             return .respond(response, close: false)
         }
-        state = .connecting(held: CircularBuffer(initialCapacity: 2), request: .streaming)
+        state = .connecting(held: [], request: .streaming)
         return .connectUpstream
     }
 
@@ -199,7 +200,7 @@ struct ExchangeStateMachine {
     /// Only for requests already fully sent without a body (the handler checks idempotency).
     mutating func retryUpstream() {
         guard case .relaying(.complete, false) = state else { return }
-        state = .connecting(held: CircularBuffer(), request: .complete)
+        state = .connecting(held: [], request: .complete)
     }
 
     /// The upstream closed or failed.
