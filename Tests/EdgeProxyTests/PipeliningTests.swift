@@ -82,6 +82,21 @@ import Testing
         await proxy.stop(); await upstream.stop()
     }
 
+    @Test func aRelayedResponseAfterTheProxysOwnAnswerToHEADKeepsItsBody() async throws {
+        // NIO's response encoder pairs every response head with the request method it answers (a HEAD's
+        // response gets no body): the proxy's own answers must go through it to keep the pairs in step.
+        let upstream = try await TestUpstream.start()
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: Self.rejecting("/reject"))
+        let payload = "HEAD /reject HTTP/1.1\r\nHost: a\r\n\r\n" + "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+            + "GET /reject HTTP/1.1\r\nHost: a\r\n\r\n" + "HEAD /two HTTP/1.1\r\nHost: a\r\n\r\n" + Self.closing
+        let reply = try await RawClient.exchange(port: proxy.port, payload)
+        let got = Self.responses(reply)
+        #expect(got.map(\.status) == [429, 200, 429, 200, 200])
+        #expect(got.map(\.uri) == [nil, "/one", nil, nil, "/last"])
+        #expect(upstream.requests.map(\.head.uri) == ["/one", "/two", "/last"])
+        await proxy.stop(); await upstream.stop()
+    }
+
     @Test func anHTTP10ClientKeepingTheConnectionIsToldSo() async throws {
         let upstream = try await TestUpstream.start()
         let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: Self.rejecting("/reject"))

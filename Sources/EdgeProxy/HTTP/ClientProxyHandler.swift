@@ -58,7 +58,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     var deadlines: ClientDeadlines
     var deadlineTimer: Scheduled<Void>?
 
-    /// Before the HTTP codec: the head's first byte, and the raw writer of the proxy's own responses.
+    /// Before the HTTP codec: marks the head's first byte and writes the raw 408.
     let headerTimeout: HeaderTimeoutHandler
     // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
     private let phase: ConnectionPhase?
@@ -468,22 +468,26 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     }
 
     /// Writes a complete response of the proxy's own, with the admission's headers (rate-limit fields).
-    /// The proxy's own response, written whole as bytes in front of the HTTP encoder (one buffer, no head
-    /// and header list to build and encode); no body for HEAD. Pipelined responses stay in order: the
-    /// previous one has gone through the encoder by the time this one is written.
+    /// The proxy's own response, through NIO's encoder (which drops the body for HEAD; see
+    /// `LocalResponse.headerFields`).
     func writeLocal(_ response: LocalResponse, close: Bool, context: ChannelHandlerContext) {
+        let version = requestHead?.version ?? .http1_1
         let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
+        let headers = response.headerFields(extra: admission.responseHeaders, requestID: requestID,
+                                            keepAlive: keepAlive, version: version)
         record.bytesOut = response.body.utf8.count
         record.finish(status: Int(response.status.code), admission: admission, shard: metrics, at: .now())
-        var bytes = context.channel.allocator.buffer(capacity: 320 + response.body.utf8.count)
-        response.write(into: &bytes, version: requestHead?.version ?? .http1_1, extra: admission.responseHeaders,
-                       requestID: requestID, keepAlive: keepAlive, body: requestHead?.method != .HEAD)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
+                      promise: nil)
+        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
+        body.writeString(response.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         if close {
-            let written = context.eventLoop.makePromise(of: Void.self)
-            headerTimeout.writeRaw(bytes, promise: written)
-            written.futureResult.assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                LingeringClose.close(context)
+            }
         } else {
-            headerTimeout.writeRaw(bytes, promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }

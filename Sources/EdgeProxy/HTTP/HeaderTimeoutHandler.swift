@@ -5,9 +5,8 @@ import NIOCore
 /// sits before the HTTP decoder, so it sees the first byte and can write a raw 408 whatever state the decoder
 /// is in. The proxy handler's deadline timer decides when (`ClientDeadlines`); no timer lives here.
 ///
-/// Also the writer of the proxy's own responses (`ClientProxyHandler.writeLocal`): written whole as bytes from
-/// here, they skip NIO's response encoder. Inbound only: every relayed response's writes, flushes and read
-/// requests pass it by (as a duplex handler it was one more hop for each of them).
+/// Inbound only: every response write, flush and read request of the connection passes it by (as a duplex
+/// handler it was one more hop for each of them).
 final class HeaderTimeoutHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -43,15 +42,6 @@ final class HeaderTimeoutHandler: ChannelInboundHandler {
     /// The exchange is over; the next bytes start a new head.
     func awaitNextHead() {
         awaitingHead = true
-    }
-
-    /// Writes and flushes a whole response, in front of the HTTP encoder.
-    func writeRaw(_ bytes: ByteBuffer, promise: EventLoopPromise<Void>?) {
-        guard let context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: promise)
     }
 
     /// The head took too long: a raw 408, then close.

@@ -31,57 +31,37 @@ struct LocalResponse {
 
 extension LocalResponse {
     /// The response head's fields: JSON content type and length, `extra` (the rate-limit fields), this
-    /// response's own, then `Connection: close` unless the connection stays open.
-    func headerFields(extra: [(name: String, value: String)] = [], keepAlive: Bool) -> HTTPHeaders {
+    /// response's own, `X-Request-ID` when given, then `Connection: close` unless the connection stays open
+    /// (`Connection: keep-alive` for an HTTP/1.0 client that keeps it).
+    ///
+    /// The proxy's own responses go through NIO's response encoder like relayed ones: it pairs every response
+    /// with the method of the request it answers (no body for HEAD), so writing one around it would shift
+    /// the pairs for the rest of the connection.
+    func headerFields(
+        extra: [(name: String, value: String)] = [], requestID: String = "", keepAlive: Bool,
+        version: HTTPVersion = .http1_1
+    ) -> HTTPHeaders {
         var fields = HTTPHeaders()
-        fields.reserveCapacity(4 + extra.count + headers.count)
+        fields.reserveCapacity(5 + extra.count + headers.count)
         fields.add(name: "Content-Type", value: "application/json")
         fields.add(name: "Content-Length", value: String(body.utf8.count))
         for (name, value) in extra { fields.add(name: name, value: value) }
         for (name, value) in headers { fields.add(name: name, value: value) }
-        if !keepAlive { fields.add(name: "Connection", value: "close") }
+        if !requestID.isEmpty { fields.add(name: "X-Request-ID", value: requestID) }
+        if !keepAlive {
+            fields.add(name: "Connection", value: "close")
+        } else if version.major == 1, version.minor == 0 {
+            fields.add(name: "Connection", value: "keep-alive")
+        }
         return fields
     }
 
     /// The whole response as bytes, for handlers that sit before the HTTP codec (header timeout, connection
     /// caps); the connection closes after it.
     func closingBytes(allocator: ByteBufferAllocator) -> ByteBuffer {
-        var bytes = allocator.buffer(capacity: 256 + body.utf8.count)
-        write(into: &bytes, version: .http1_1, keepAlive: false)
-        return bytes
-    }
-
-    /// Appends the whole response: status line, `headerFields`' fields in their order, `X-Request-ID` when
-    /// given, `Connection: keep-alive` for an HTTP/1.0 client that keeps the connection, and the body
-    /// unless `body` is false (a HEAD request: same fields, no content).
-    func write(
-        into bytes: inout ByteBuffer, version: HTTPVersion, extra: [(name: String, value: String)] = [],
-        requestID: String = "", keepAlive: Bool, body includeBody: Bool = true
-    ) {
-        bytes.writeStaticString(version.minor == 0 && version.major == 1 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        bytes.writeString(String(status.code))
-        bytes.writeStaticString(" ")
-        bytes.writeString(status.reasonPhrase)
-        bytes.writeStaticString("\r\nContent-Type: application/json\r\nContent-Length: ")
-        bytes.writeString(String(body.utf8.count))
-        bytes.writeStaticString("\r\n")
-        for (name, value) in extra { Self.writeField(name, value, into: &bytes) }
-        for (name, value) in headers { Self.writeField(name, value, into: &bytes) }
-        if !requestID.isEmpty { Self.writeField("X-Request-ID", requestID, into: &bytes) }
-        if !keepAlive {
-            bytes.writeStaticString("Connection: close\r\n")
-        } else if version.major == 1, version.minor == 0 {
-            bytes.writeStaticString("Connection: keep-alive\r\n")
-        }
-        bytes.writeStaticString("\r\n")
-        if includeBody { bytes.writeString(body) }
-    }
-
-    private static func writeField(_ name: String, _ value: String, into bytes: inout ByteBuffer) {
-        bytes.writeString(name)
-        bytes.writeStaticString(": ")
-        bytes.writeString(value)
-        bytes.writeStaticString("\r\n")
+        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
+        for (name, value) in headerFields(keepAlive: false) { text += "\(name): \(value)\r\n" }
+        return allocator.buffer(string: text + "\r\n" + body)
     }
 }
 
