@@ -13,7 +13,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     // Stored properties are laid out in this order: words first, then the small ones packed together.
-    // Thousands of idle sessions are mostly this object and NIO's channels (GatewayMemoryTests).
+    // Thousands of idle sessions are mostly this object and NIO's channels (`Benchmarks/harness/gateway_memory.sh`).
     private var machine: GatewayRelayStateMachine
     private var scanner = GatewayFrameScanner()
     let upstream: GatewayUpstreamRelay
