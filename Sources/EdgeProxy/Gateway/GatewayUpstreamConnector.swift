@@ -105,19 +105,21 @@ enum GatewayUpstreamConnector {
         return promise.futureResult
     }
 
-    /// The client's upgrade request as sent upstream: the client's own headers minus hop-by-hop and the
-    /// WebSocket handshake fields (the upgrader sets its own key; extensions are not negotiated through the
-    /// relay), plus `X-Forwarded-For`/`-Proto` (`proto`: `https` when the client came over TLS).
+    /// The client's WebSocket handshake fields, never relayed: the upgrader sets its own key, and extensions
+    /// are not negotiated through the relay.
+    private static let handshakeFields = [
+        "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept",
+    ]
+
+    /// The client's upgrade request as sent upstream: `ForwardedHeaders.upstreamFields` without the handshake
+    /// fields (`proto`: `https` when the client came over TLS; the client's `X-Request-ID` kept as sent).
     static func upstreamRequest(
         _ request: HTTPRequestHead, server: UpstreamURL, peer: IPAddress?, peerTrusted: Bool, proto: String = "http"
     ) -> HTTPRequestHead {
-        var headers = request.headers
-        HopByHopHeaders.strip(&headers)
-        for name in ["sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept"] {
-            headers.remove(name: name)
-        }
-        ForwardedHeaders.setForwarding(
-            &headers, peer: peer?.description ?? "unknown", peerTrusted: peerTrusted, proto: proto)
+        var headers = ForwardedHeaders.upstreamFields(
+            request.headers, peer: peer?.description ?? "unknown", peerTrusted: peerTrusted, proto: proto,
+            requestID: nil
+        ) { name in handshakeFields.contains { HopByHopHeaders.equalsIgnoringCase(name, $0) } }
         if !headers.contains(name: "host") { headers.add(name: "Host", value: server.hostPort.description) }
         let uri = server.path == "/" ? request.uri : server.path
         return HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)

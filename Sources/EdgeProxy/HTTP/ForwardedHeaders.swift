@@ -3,84 +3,76 @@ import NIOHTTP1
 
 /// The request head as it goes upstream and the response head as it comes back.
 enum ForwardedHeaders {
-    /// Hop-by-hop fields removed; `X-Forwarded-For` gets the peer appended (a trusted peer's chain is kept,
-    /// an untrusted peer's claim is replaced: the upstream never sees a spoofed chain);
-    /// `X-Forwarded-Proto` and `X-Request-ID` set unless a trusted peer (or the client, for the id) sent them.
-    ///
-    /// Built in one pass into one new field list (the fields a client sent are shared with the request head
-    /// the proxy keeps, so changing them in place would copy them anyway, then grow them).
+    /// The REST request as it goes upstream: `upstreamFields` (with the request id, without `Expect`: the
+    /// proxy answers `Expect: 100-continue` itself once it has decided to relay), as HTTP/1.1.
     static func upstreamRequest(
         _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String
     ) -> HTTPRequestHead {
-        let source = head.headers
-        let listed = HopByHopHeaders.listedNames(in: source)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(source.count + 3)
-        var chain = ""
-        var protoKept = false
-        for (name, value) in source where !HopByHopHeaders.isDropped(name, listed: listed) {
-            switch Replaced(name) {
-            case .forwardedFor:
-                // A trusted peer's chain is extended; an untrusted peer's claim is dropped.
-                if peerTrusted { chain += chain.isEmpty ? value : ", " + value }
-            case .forwardedProto:
-                if peerTrusted {
-                    protoKept = true
-                    headers.add(name: name, value: value)
-                }
-            case .requestID, .expect:
-                // The proxy answers `Expect: 100-continue` itself once it has decided to relay.
-                continue
-            case nil:
-                headers.add(name: name, value: value)
-            }
-        }
-        headers.add(name: "X-Forwarded-For", value: chain.isEmpty ? peer : chain + ", " + peer)
-        if !protoKept { headers.add(name: "X-Forwarded-Proto", value: proto) }
-        headers.add(name: "X-Request-ID", value: requestID)
+        let headers = upstreamFields(head.headers, peer: peer, peerTrusted: peerTrusted, proto: proto,
+                                     requestID: requestID, dropping: isExpect)
         var upstream = head
         if upstream.version != .http1_1 { upstream.version = .http1_1 }  // setting it copies the head's storage
         upstream.headers = headers
         return upstream
     }
 
-    /// The request fields the proxy sets itself (or drops), recognised without lowercasing.
-    private enum Replaced {
-        case forwardedFor, forwardedProto, requestID, expect
-
-        init?(_ name: String) {
-            // First-letter screen: most fields start with neither.
-            switch name.utf8.first.map({ $0 | 0x20 }) {
-            case UInt8(ascii: "x"):
-                if HopByHopHeaders.equalsIgnoringCase(name, "x-forwarded-for") {
-                    self = .forwardedFor
-                } else if HopByHopHeaders.equalsIgnoringCase(name, "x-forwarded-proto") {
-                    self = .forwardedProto
-                } else if HopByHopHeaders.equalsIgnoringCase(name, "x-request-id") {
-                    self = .requestID
-                } else {
-                    return nil
+    /// A request's fields as they go upstream (REST and gateway), in one pass into one new list: hop-by-hop
+    /// fields and those `dropping` names removed; `X-Forwarded-For` gets the peer appended (a trusted peer's
+    /// chain is kept, an untrusted peer's claim is replaced: the upstream never sees a spoofed chain);
+    /// `X-Forwarded-Proto` kept from a trusted peer, else `proto`; `X-Request-ID` set to `requestID` when
+    /// given. One pass because the client's fields are shared with the request head the proxy keeps:
+    /// changing them in place would copy them anyway, then grow them.
+    static func upstreamFields(
+        _ source: HTTPHeaders, peer: String, peerTrusted: Bool, proto: String, requestID: String?,
+        dropping: (String) -> Bool
+    ) -> HTTPHeaders {
+        let listed = HopByHopHeaders.listedNames(in: source)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(source.count + 3)
+        var chain = ""
+        var protoKept = false
+        for (name, value) in source where !HopByHopHeaders.isDropped(name, listed: listed) && !dropping(name) {
+            switch Replaced(name) {
+            case .forwardedFor:
+                if peerTrusted { chain += chain.isEmpty ? value : ", " + value }
+            case .forwardedProto:
+                if peerTrusted {
+                    protoKept = true
+                    headers.add(name: name, value: value)
                 }
-            case UInt8(ascii: "e") where HopByHopHeaders.equalsIgnoringCase(name, "expect"):
-                self = .expect
+            case .requestID where requestID != nil:
+                continue
             default:
-                return nil
+                headers.add(name: name, value: value)
             }
         }
+        headers.add(name: "X-Forwarded-For", value: chain.isEmpty ? peer : chain + ", " + peer)
+        if !protoKept { headers.add(name: "X-Forwarded-Proto", value: proto) }
+        if let requestID { headers.add(name: "X-Request-ID", value: requestID) }
+        return headers
     }
 
-    /// `X-Forwarded-For`: a trusted peer's chain plus the peer, else the peer alone (a spoofed chain is never
-    /// passed on). `X-Forwarded-Proto`: kept from a trusted peer, else `proto`. Used by REST and the gateway.
-    /// `peer` is the address as text (REST connections render it once, not per request).
-    static func setForwarding(_ headers: inout HTTPHeaders, peer peerText: String, peerTrusted: Bool, proto: String) {
-        let chain = headers["x-forwarded-for"]
-        if peerTrusted, !chain.isEmpty {
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: chain.joined(separator: ", ") + ", " + peerText)
-        } else {
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: peerText)
-        }
-        if !(peerTrusted && headers.contains(name: "x-forwarded-proto")) {
-            headers.replaceOrAdd(name: "X-Forwarded-Proto", value: proto)
+    /// `Expect`, without lowercasing (a first-letter screen, then one comparison).
+    private static func isExpect(_ name: String) -> Bool {
+        name.utf8.first.map { $0 | 0x20 } == UInt8(ascii: "e") && HopByHopHeaders.equalsIgnoringCase(name, "expect")
+    }
+
+    /// The request fields the proxy sets itself, recognised without lowercasing.
+    private enum Replaced {
+        case forwardedFor, forwardedProto, requestID
+
+        init?(_ name: String) {
+            // First-letter screen: most fields do not start with an x.
+            guard name.utf8.first.map({ $0 | 0x20 }) == UInt8(ascii: "x") else { return nil }
+            if HopByHopHeaders.equalsIgnoringCase(name, "x-forwarded-for") {
+                self = .forwardedFor
+            } else if HopByHopHeaders.equalsIgnoringCase(name, "x-forwarded-proto") {
+                self = .forwardedProto
+            } else if HopByHopHeaders.equalsIgnoringCase(name, "x-request-id") {
+                self = .requestID
+            } else {
+                return nil
+            }
         }
     }
 

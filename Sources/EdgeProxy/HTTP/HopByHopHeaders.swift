@@ -9,18 +9,6 @@ enum HopByHopHeaders {
         "proxy-authorization", "proxy-authenticate",
     ]
 
-    /// Removes hop-by-hop fields, including those listed in `Connection`, in one pass over the fields (this
-    /// runs twice for every relayed request: on the request and on the response). Fields are untouched, and
-    /// nothing is allocated, when there is nothing to remove.
-    static func strip(_ headers: inout HTTPHeaders) {
-        guard headers.contains(where: { isHopByHop($0.name) }) else { return }
-        let listed = listedNames(in: headers)
-        var kept = HTTPHeaders()
-        kept.reserveCapacity(headers.count)
-        for (name, value) in headers where !isDropped(name, listed: listed) { kept.add(name: name, value: value) }
-        headers = kept
-    }
-
     /// The field names a `Connection` field lists besides `close` and `keep-alive`, lowercased (usually none:
     /// then nothing is allocated).
     static func listedNames(in headers: HTTPHeaders) -> [String] {
