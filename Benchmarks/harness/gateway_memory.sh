@@ -13,40 +13,18 @@ connections=${1:-9700}
 hold=${2:-5}
 bin="$PWD/.build-release/release/ayaka-edge"
 [ -x "$bin" ] || swift build -c release --product ayaka-edge --scratch-path .build-release 2>&1 | tail -n 1
-ulimit -n "$(ulimit -Hn)"
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-up_rest=$(free_port); up_gw=$(free_port); rest=$(free_port); gw=$(free_port); admin=$(free_port)
-cat > "$dir/backend.yaml" <<EOF
-backend:
-  listen: {rest: "127.0.0.1:$up_rest", gateway: "127.0.0.1:$up_gw"}
-  database: "$dir/ayaka.sqlite"
-metrics:
-  database: "$dir/backend-metrics.sqlite"
-EOF
+source Benchmarks/harness/common.sh
+start_backend "$bin"
+rest=$(free_port); gw=$(free_port); admin=$(free_port)
 cat > "$dir/edge.yaml" <<EOF
 listen: {rest: "127.0.0.1:$rest", gateway: "127.0.0.1:$gw", admin: "127.0.0.1:$admin"}
 upstreams: {rest: ["http://127.0.0.1:$up_rest"], gateway: ["ws://127.0.0.1:$up_gw"]}
 gateway: {max_connections_per_ip: 60000}
 metrics: {database: "$dir/edge-metrics.sqlite"}
 EOF
-"$bin" backend --config "$dir/backend.yaml" --log-level warning > "$dir/backend.log" 2>&1 & pids+=($!)
 "$bin" serve --config "$dir/edge.yaml" --log-level warning > "$dir/edge.log" 2>&1 & edge=$!; pids+=($edge)
-for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$rest/" && curl -s -o /dev/null "http://127.0.0.1:$up_rest/" && break
-    sleep 0.1
-done
-session=$(curl -s -X POST "http://127.0.0.1:$up_rest/users/@me" -H 'Content-Type: application/json' \
-    -d '{"username": "memory", "separator": 1, "email": "memory@example.com", "password": "benchmark password"}' |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["session_ids"][0])')
+wait_for "$rest" "$up_rest"
+session=$(new_session memory)
 sleep 1
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$edge/status"; }
 before=$(rss)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import EdgeProxy
 
-/// `ForwardedHeaders`: the exact field lists that go upstream and back to the client.
+/// `ForwardedHeaders`: the exact field lists that go upstream (back to the client: `ClientResponseWriterTests`).
 @Suite struct ForwardedHeadersTests {
     private func fields(_ headers: HTTPHeaders) -> [String] { headers.map { "\($0.name): \($0.value)" } }
 
@@ -38,28 +38,5 @@ import Testing
         ])
         // The client's own head is untouched (the proxy keeps it for the response).
         #expect(request.headers.count == 11 && request.version == .http1_0)
-    }
-
-    @Test func theResponseLosesHopByHopFieldsAndGainsTheProxysOwn() {
-        var head = HTTPResponseHead(version: .http1_1, status: .ok)
-        for (name, value) in [
-            ("Content-Type", "application/json"), ("Connection", "close, X-Internal"), ("X-Internal", "1"),
-            ("X-Request-ID", "upstream-id"), ("Content-Length", "2"), ("Upgrade", "h2c"),
-        ] { head.headers.add(name: name, value: value) }
-        let extra = [(name: "X-RateLimit-Limit", value: "5"), (name: "X-RateLimit-Remaining", value: "4")]
-        let kept = ForwardedHeaders.clientResponse(head, clientVersion: .http1_1, keepAlive: true, extra: extra,
-                                                   requestID: "rid")
-        #expect(kept.status == .ok && kept.version == .http1_1)
-        #expect(fields(kept.headers) == [
-            "Content-Type: application/json", "Content-Length: 2",
-            "X-RateLimit-Limit: 5", "X-RateLimit-Remaining: 4", "X-Request-ID: rid",
-        ])
-        let closing = ForwardedHeaders.clientResponse(head, clientVersion: .http1_1, keepAlive: false, extra: [],
-                                                      requestID: "rid")
-        #expect(fields(closing.headers).last == "Connection: close")
-        let old = ForwardedHeaders.clientResponse(head, clientVersion: .http1_0, keepAlive: true, extra: [],
-                                                  requestID: "rid")
-        #expect(old.version == .http1_0)
-        #expect(fields(old.headers).last == "Connection: keep-alive")
     }
 }

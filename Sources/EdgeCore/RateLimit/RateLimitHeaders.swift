@@ -15,7 +15,8 @@
 /// ```
 ///
 /// Seconds with decimals are rounded up to the millisecond and printed without trailing zeros. The writers
-/// append to a caller's buffer (the proxy copies it into its `ByteBuffer`); they build no Strings.
+/// append to a caller's buffer (the proxy copies it into the response head's `ByteBuffer`); they build no
+/// Strings.
 public enum RateLimitHeaders {
     /// Appends every header as `Name: value\r\n`. `draftFields` adds `RateLimit-Policy` and `RateLimit`.
     public static func write(_ decision: RateLimitDecision, into buffer: inout [UInt8], draftFields: Bool = true) {
@@ -29,25 +30,8 @@ public enum RateLimitHeaders {
         }
     }
 
-    /// The same headers as name/value pairs, in the same order. Names are literals and short values fit in
-    /// a String's inline storage, so this allocates little: it runs for every request the proxy relays.
-    public static func fields(
-        _ decision: RateLimitDecision, draftFields: Bool = true
-    ) -> [(name: String, value: String)] {
-        var result: [(name: String, value: String)] = []
-        result.reserveCapacity(draftFields ? 10 : 8)
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(96)
-        forEachField(decision, draftFields: draftFields) { name, value in
-            scratch.removeAll(keepingCapacity: true)
-            value(&scratch)
-            result.append((name: name, value: String(decoding: scratch, as: UTF8.self)))
-        }
-        return result
-    }
-
     /// Calls `field` with each header's name and a writer of its value, in order: the one definition of
-    /// the header set that `write` and `fields` render.
+    /// the header set.
     @inline(__always)
     private static func forEachField(
         _ decision: RateLimitDecision, draftFields: Bool,

@@ -7,7 +7,10 @@ import NIOHTTP1
 struct Admission {
     /// Set when the proxy answers itself (429, or another local refusal); nil to relay the request.
     var rejection: LocalResponse?
-    /// Added to whatever response the client gets for this request (the `X-RateLimit-*` family).
+    /// The limiter's decision: its fields (the `X-RateLimit-*` family) go on whatever response the client
+    /// gets for this request, rendered straight into the head (`ClientResponseWriter`).
+    var rateLimit: RateLimitDecision? = nil
+    /// Further fields for the client's response (admitters other than the limiter, and tests).
     var responseHeaders: [(name: String, value: String)]
     /// The rule's route name; `default` when no route matched.
     var routeName: String

@@ -11,8 +11,10 @@ import NIOHTTP1
 /// wait in `held`, with client reads paused, and are taken up in order when the connection is idle again.
 final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Responses go out as bytes (`ClientResponseWriter`, `ResponseFraming`); nothing sits between this
+    /// handler and the socket on the way out but TLS when the listener has it.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// The context in force for the current request, refreshed from `contexts` at each head.
     var shared: ProxyConnectionContext
@@ -31,8 +33,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var requestIDs = RequestIDGenerator()
 
     // The current exchange.
-    private var requestHead: HTTPRequestHead?
-    private var requestID = ""
+    private(set) var requestHead: HTTPRequestHead?
+    private(set) var requestID = ""
     var admission = Admission.relay()
     private var bodyBytes = 0
     var upstream: UpstreamConnection?
@@ -40,6 +42,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var upstreamKeepAlive = true
     var closeClientAfterResponse = false
     var responseInProgress = false
+    /// How the relayed response under way goes to the client.
+    private(set) var framing = ResponseFraming.none
     /// The proxy is shutting down: no further request on this connection.
     var draining = false
     /// A shared store is deciding on the current head.
@@ -247,8 +251,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         // `contains(name:)` first: the canonical-form lookup builds an array even when there is no such field.
         if refusal == nil, head.headers.contains(name: "expect"),
            head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-            let interim = HTTPResponseHead(version: head.version, status: .continue)
-            context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+            let interim = ClientResponseWriter.continueHead(version: head.version, allocator: context.channel.allocator)
+            context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
         }
     }
 
@@ -293,13 +297,15 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 closeClientAfterResponse = true
             }
             let keepAlive = request.isKeepAlive && !closeClientAfterResponse
-            let response = ForwardedHeaders.clientResponse(
-                head, clientVersion: request.version, keepAlive: keepAlive,
-                extra: admission.responseHeaders, requestID: requestID
+            framing = ResponseFraming(status: head.status, requestMethod: request.method, version: request.version,
+                                      hasContentLength: head.headers.contains(name: "content-length"))
+            let bytes = ClientResponseWriter.relayedHead(
+                head, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
+                requestID: requestID, allocator: context.channel.allocator
             )
             responseInProgress = true
             record.status = Int(head.status.code)
-            context.write(wrapOutboundOut(.head(response)), promise: nil)
+            context.write(wrapOutboundOut(bytes), promise: nil)
             clientUnflushed = true
         case .body(let buffer):
             let action = machine.responseBody()
@@ -308,7 +314,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 return
             }
             record.bytesOut += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            writeBody(buffer, context: context)
             clientUnflushed = true
             if !context.channel.isWritable { upstream?.handler.holdReads(true) }
         case .end:
@@ -398,12 +404,15 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             }
             // A future only when something waits on it: most responses end a keep-alive exchange.
             clientUnflushed = false
+            let last = framing.chunked ? ResponseFraming.lastChunk : nil
+            framing = .none
             if closing {
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.writeAndFlush(wrapOutboundOut(last ?? ByteBuffer())).assumeIsolated().whenComplete { _ in
                     context.close(promise: nil)
                 }
             } else {
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                if let last { context.write(wrapOutboundOut(last), promise: nil) }
+                context.flush()
                 if machine.isIdle { becomeIdle() }
             }
         case .abortClient:
@@ -465,29 +474,5 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         guard let context else { return }
         deadlines.idleSince = context.eventLoop.now
         takeHeld(context: context)
-    }
-
-    /// Writes a complete response of the proxy's own, with the admission's headers (rate-limit fields).
-    /// The proxy's own response, through NIO's encoder (which drops the body for HEAD; see
-    /// `LocalResponse.headerFields`).
-    func writeLocal(_ response: LocalResponse, close: Bool, context: ChannelHandlerContext) {
-        let version = requestHead?.version ?? .http1_1
-        let keepAlive = !close && !closeClientAfterResponse && (requestHead?.isKeepAlive ?? false)
-        let headers = response.headerFields(extra: admission.responseHeaders, requestID: requestID,
-                                            keepAlive: keepAlive, version: version)
-        record.bytesOut = response.body.utf8.count
-        record.finish(status: Int(response.status.code), admission: admission, shard: metrics, at: .now())
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
-                      promise: nil)
-        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
-        body.writeString(response.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        if close {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                LingeringClose.close(context)
-            }
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        }
     }
 }

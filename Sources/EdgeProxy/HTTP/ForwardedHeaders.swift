@@ -1,7 +1,7 @@
 import EdgeCore
 import NIOHTTP1
 
-/// The request head as it goes upstream and the response head as it comes back.
+/// The request head as it goes upstream (the response head as it comes back: `ClientResponseWriter`).
 enum ForwardedHeaders {
     /// The REST request as it goes upstream: `upstreamFields` (with the request id, without `Expect`: the
     /// proxy answers `Expect: 100-continue` itself once it has decided to relay), as HTTP/1.1.
@@ -57,8 +57,8 @@ enum ForwardedHeaders {
         name.utf8.first.map { $0 | 0x20 } == UInt8(ascii: "e") && HopByHopHeaders.equalsIgnoringCase(name, "expect")
     }
 
-    /// The request fields the proxy sets itself, recognised without lowercasing.
-    private enum Replaced {
+    /// The fields the proxy sets itself, recognised without lowercasing.
+    enum Replaced {
         case forwardedFor, forwardedProto, requestID
 
         init?(_ name: String) {
@@ -74,32 +74,5 @@ enum ForwardedHeaders {
                 return nil
             }
         }
-    }
-
-    /// The upstream's response head for the client: hop-by-hop removed, the admission's headers and the
-    /// request id added, `Connection` set for the client's side of keep-alive.
-    static func clientResponse(
-        _ head: HTTPResponseHead, clientVersion: HTTPVersion, keepAlive: Bool,
-        extra: [(name: String, value: String)], requestID: String
-    ) -> HTTPResponseHead {
-        let source = head.headers
-        let listed = HopByHopHeaders.listedNames(in: source)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(source.count + extra.count + 2)
-        for (name, value) in source where !HopByHopHeaders.isDropped(name, listed: listed) {
-            if Replaced(name) == .requestID { continue }
-            headers.add(name: name, value: value)
-        }
-        for (name, value) in extra { headers.add(name: name, value: value) }
-        headers.add(name: "X-Request-ID", value: requestID)
-        if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-        } else if clientVersion.minor == 0 {
-            headers.add(name: "Connection", value: "keep-alive")
-        }
-        var response = head
-        if response.version != clientVersion { response.version = clientVersion }
-        response.headers = headers
-        return response
     }
 }

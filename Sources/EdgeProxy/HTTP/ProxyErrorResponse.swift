@@ -30,38 +30,24 @@ struct LocalResponse {
 }
 
 extension LocalResponse {
-    /// The response head's fields: JSON content type and length, `extra` (the rate-limit fields), this
-    /// response's own, `X-Request-ID` when given, then `Connection: close` unless the connection stays open
-    /// (`Connection: keep-alive` for an HTTP/1.0 client that keeps it).
-    ///
-    /// The proxy's own responses go through NIO's response encoder like relayed ones: it pairs every response
-    /// with the method of the request it answers (no body for HEAD), so writing one around it would shift
-    /// the pairs for the rest of the connection.
-    func headerFields(
-        extra: [(name: String, value: String)] = [], requestID: String = "", keepAlive: Bool,
-        version: HTTPVersion = .http1_1
-    ) -> HTTPHeaders {
+    /// The response head's fields for the gateway listener's plain-HTTP side (through NIO's encoder there):
+    /// JSON content type and length, this response's own, then `Connection: close` unless the connection
+    /// stays open. The REST side writes its responses as bytes (`ClientResponseWriter.localResponse`).
+    func headerFields(keepAlive: Bool) -> HTTPHeaders {
         var fields = HTTPHeaders()
-        fields.reserveCapacity(5 + extra.count + headers.count)
+        fields.reserveCapacity(3 + headers.count)
         fields.add(name: "Content-Type", value: "application/json")
         fields.add(name: "Content-Length", value: String(body.utf8.count))
-        for (name, value) in extra { fields.add(name: name, value: value) }
         for (name, value) in headers { fields.add(name: name, value: value) }
-        if !requestID.isEmpty { fields.add(name: "X-Request-ID", value: requestID) }
-        if !keepAlive {
-            fields.add(name: "Connection", value: "close")
-        } else if version.major == 1, version.minor == 0 {
-            fields.add(name: "Connection", value: "keep-alive")
-        }
+        if !keepAlive { fields.add(name: "Connection", value: "close") }
         return fields
     }
 
-    /// The whole response as bytes, for handlers that sit before the HTTP codec (header timeout, connection
+    /// The whole response as bytes, for handlers that sit before the HTTP decoder (header timeout, connection
     /// caps); the connection closes after it.
     func closingBytes(allocator: ByteBufferAllocator) -> ByteBuffer {
-        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
-        for (name, value) in headerFields(keepAlive: false) { text += "\(name): \(value)\r\n" }
-        return allocator.buffer(string: text + "\r\n" + body)
+        ClientResponseWriter.localResponse(self, requestMethod: nil, version: .http1_1, keepAlive: false,
+                                           admission: nil, requestID: "", allocator: allocator)
     }
 }
 

@@ -69,7 +69,7 @@ final class RESTListener: Sendable {
         try addHTTPHandlers(to: channel, contexts: box, phase: phase, client: client, scheme: shared.preamble.httpScheme)
     }
 
-    /// The HTTP/1.1 handlers of a client connection: head-start marker, NIO's codec, the proxy handler.
+    /// The HTTP/1.1 handlers of a client connection: head-start marker, NIO's request decoder, the proxy handler.
     static func addHTTPHandlers(
         to channel: any Channel, contexts box: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase?,
         client: IPAddress?, scheme: String
@@ -81,18 +81,11 @@ final class RESTListener: Sendable {
         limits.maxHeaderFieldCount = 256
         let headerTimeout = HeaderTimeoutHandler(phase: phase)
         try sync.addHandler(headerTimeout)
-        try sync.configureHTTPServerPipeline(
-            // ClientProxyHandler serialises pipelined requests itself; NIO's assistance would stop and
-            // restart reading around every response (two epoll_ctl calls a request).
-            withPipeliningAssistance: false,
-            withServerUpgrade: nil,
-            withErrorHandling: false,
-            // Relayed headers were validated by the parser on the way in, and the proxy's own are sanitized
-            // (rate-limit rule names): validating them again costs every response.
-            withOutboundHeaderValidation: false,
-            withEncoderConfiguration: .init(),
-            withDecoderLimitConfiguration: limits
-        )
+        // NIO's request decoder alone: ClientProxyHandler writes responses as bytes (it knows which request
+        // each answers) and serialises pipelined requests itself (NIO's pipelining assistance would stop and
+        // restart reading around every response: two epoll_ctl calls a request).
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                                    limitConfiguration: limits)))
         try sync.addHandler(ClientProxyHandler(
             contexts: box, headerTimeout: headerTimeout, phase: phase, client: client, scheme: scheme))
     }

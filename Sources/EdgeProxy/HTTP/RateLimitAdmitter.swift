@@ -30,8 +30,7 @@ struct RateLimitAdmitter: RequestAdmitter {
 
     private static func admission(_ decision: RateLimitDecision, route: RouteMatch) -> Admission {
         let client = decision.client
-        let fields = RateLimitHeaders.fields(decision)
-        var admission = Admission(rejection: nil, responseHeaders: fields, routeName: route.name)
+        var admission = Admission(rateLimit: decision, responseHeaders: [], routeName: route.name)
         admission.routeIndex = route.index
         admission.client = client
         admission.dryRunWouldReject = decision.outcome == .allowedDryRun

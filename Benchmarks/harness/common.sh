@@ -1,0 +1,44 @@
+# Shared by the harness's shell scripts (sourced, not run): a temporary directory and the processes started,
+# both cleaned up on exit; free loopback ports; the reference backend; a session to benchmark with.
+
+ulimit -n "$(ulimit -Hn)"
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_backend BINARY: the reference backend on free ports ($up_rest, $up_gw), its data in $dir.
+start_backend() {
+    up_rest=$(free_port); up_gw=$(free_port)
+    cat > "$dir/backend.yaml" <<YAML
+backend:
+  listen: {rest: "127.0.0.1:$up_rest", gateway: "127.0.0.1:$up_gw"}
+  database: "$dir/ayaka.sqlite"
+metrics:
+  database: "$dir/backend-metrics.sqlite"
+YAML
+    "$1" backend --config "$dir/backend.yaml" --log-level warning > "$dir/backend.log" 2>&1 & pids+=($!)
+}
+
+# wait_for PORT...: until each answers HTTP on loopback (10 s at most).
+wait_for() {
+    for _ in $(seq 100); do
+        local all=1
+        for port in "$@"; do curl -s -o /dev/null "http://127.0.0.1:$port/" || all=0; done
+        [ "$all" = 1 ] && return 0
+        sleep 0.1
+    done
+}
+
+# new_session NAME: signs a user up at the backend and prints its session id.
+new_session() {
+    curl -s -X POST "http://127.0.0.1:$up_rest/users/@me" -H 'Content-Type: application/json' \
+        -d "{\"username\": \"$1\", \"separator\": 1, \"email\": \"$1@example.com\", \"password\": \"benchmark password\"}" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["session_ids"][0])'
+}
