@@ -20,7 +20,7 @@ import Testing
 
     @Test func anUntrustedPeersClaimsAreReplacedAndHopByHopFieldsDropped() {
         let upstream = ForwardedHeaders.upstreamRequest(
-            request, peer: "192.0.2.1", peerTrusted: false, requestID: "client-id", proto: "http")
+            request, peer: "192.0.2.1", peerTrusted: false, requestID: "client-id", proto: "http", chunked: false)
         #expect(upstream.version == .http1_1)
         #expect(upstream.method == .POST && upstream.uri == "/users/@me")
         #expect(fields(upstream.headers) == [
@@ -31,10 +31,12 @@ import Testing
 
     @Test func aTrustedPeersChainIsExtendedAndItsProtoKept() {
         let upstream = ForwardedHeaders.upstreamRequest(
-            request, peer: "10.0.0.5", peerTrusted: true, requestID: "generated", proto: "http")
+            request, peer: "10.0.0.5", peerTrusted: true, requestID: "generated", proto: "http", chunked: true)
+        // A chunked body is announced again after the hop-by-hop fields went.
         #expect(fields(upstream.headers) == [
             "Host: api.example.com", "X-Forwarded-Proto: https", "Authorization: token",
             "X-Forwarded-For: 203.0.113.7, 198.51.100.2, 10.0.0.5", "X-Request-ID: generated",
+            "Transfer-Encoding: chunked",
         ])
         // The client's own head is untouched (the proxy keeps it for the response).
         #expect(request.headers.count == 11 && request.version == .http1_0)

@@ -94,6 +94,48 @@ import Testing
         #expect(reply.text.contains("\"body\":11"))
     }
 
+    /// A chunked body on a method NIO's encoder expects none for (GET, DELETE, OPTIONS) is chunked upstream
+    /// too: `Transfer-Encoding` is hop-by-hop, and sent unframed the body would read as the next request on
+    /// the pooled connection (request smuggling past the proxy's limits).
+    @Test(arguments: ["GET", "DELETE", "OPTIONS"])
+    func aChunkedBodyStaysFramedWhateverTheMethod(method: String) async throws {
+        let upstream = try await TestUpstream.start()
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port])
+        defer { Task { await proxy.stop(); await upstream.stop() } }
+        let smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"
+        let chunk = String(smuggled.utf8.count, radix: 16)
+        let reply = try await RawClient.exchange(port: proxy.port, """
+            \(method) /guilds/1 HTTP/1.1\r
+            Host: a\r
+            Transfer-Encoding: chunked\r
+            \r
+            \(chunk)\r
+            \(smuggled)\r
+            0\r
+            \r
+            GET /users/@me HTTP/1.1\r
+            Host: a\r
+            Connection: close\r
+            \r
+
+            """)
+        #expect(reply.text.contains("\"body\":\(smuggled.utf8.count)"))
+        #expect(upstream.requests.map(\.head.uri) == ["/guilds/1", "/users/@me"])
+        #expect(upstream.requests.first?.bodyBytes == smuggled.utf8.count)
+    }
+
+    /// TRACE carries no content (RFC 9110 section 9.3.8): a TRACE with a body is refused, never relayed.
+    @Test func aTraceWithABodyIsRefused() async throws {
+        let upstream = try await TestUpstream.start()
+        let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port])
+        defer { Task { await proxy.stop(); await upstream.stop() } }
+        for framing in ["Content-Length: 5\r\n\r\nhello", "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"] {
+            let reply = try await RawClient.exchange(port: proxy.port, "TRACE / HTTP/1.1\r\nHost: a\r\n\(framing)")
+            #expect(reply.statusCode == 400)
+        }
+        #expect(upstream.requestCount == 0)
+    }
+
     @Test func upstreamDownGives502JSON() async throws {
         let dead = RefusedPort()
         let proxy = try await ProxyHarness.start(upstreamPorts: [dead.port])

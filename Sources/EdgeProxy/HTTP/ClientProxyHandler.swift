@@ -37,6 +37,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private(set) var requestID = ""
     var admission = Admission.relay()
     private var bodyBytes = 0
+    /// The request's body is chunked (it goes upstream chunked too).
+    private var requestChunked = false
     var upstream: UpstreamConnection?
     private var retriedStaleConnection = false
     private var upstreamKeepAlive = true
@@ -198,9 +200,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
         var declaredLength: Int? = nil
         var refusal: LocalResponse? = nil
+        requestChunked = false
         switch RequestHeadValidator.validate(head) {
-        case .success(let length):
-            declaredLength = length
+        case .success(let body):
+            declaredLength = body.declaredLength
+            requestChunked = body == .chunked
         case .failure:
             refusal = .badRequest
         }
@@ -367,7 +371,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .sendRequest(let held, let end):
             guard let upstream, let head = requestHead else { return }
             let upstreamHead = ForwardedHeaders.upstreamRequest(
-                head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme
+                head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme,
+                chunked: requestChunked
             )
             upstream.handler.send(.head(upstreamHead))
             for buffer in held { upstream.handler.send(.body(.byteBuffer(buffer))) }

@@ -5,11 +5,17 @@ import NIOHTTP1
 enum ForwardedHeaders {
     /// The REST request as it goes upstream: `upstreamFields` (with the request id, without `Expect`: the
     /// proxy answers `Expect: 100-continue` itself once it has decided to relay), as HTTP/1.1.
+    ///
+    /// - Parameter chunked: the client's body is chunked. Its `Transfer-Encoding` is hop-by-hop and dropped
+    ///   with the rest, so the upstream request says it again: NIO's encoder frames a body it is not told
+    ///   about only for POST, PUT and PATCH, and any other method's body would go out unframed, to be read
+    ///   upstream as the next request on the pooled connection (request smuggling past the limiter).
     static func upstreamRequest(
-        _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String
+        _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String, chunked: Bool
     ) -> HTTPRequestHead {
-        let headers = upstreamFields(head.headers, peer: peer, peerTrusted: peerTrusted, proto: proto,
+        var headers = upstreamFields(head.headers, peer: peer, peerTrusted: peerTrusted, proto: proto,
                                      requestID: requestID, dropping: isExpect)
+        if chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
         var upstream = head
         if upstream.version != .http1_1 { upstream.version = .http1_1 }  // setting it copies the head's storage
         upstream.headers = headers

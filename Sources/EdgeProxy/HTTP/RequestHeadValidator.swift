@@ -8,10 +8,27 @@ enum RequestHeadValidator {
         case duplicateContentLength
         case invalidContentLength
         case unsupportedTransferEncoding
+        /// TRACE carries no content (RFC 9110 section 9.3.8).
+        case bodyNotAllowed
     }
 
-    /// The declared body length: nil when chunked or absent.
-    static func validate(_ head: HTTPRequestHead) -> Result<Int?, Problem> {
+    /// How the request's body is framed.
+    enum Body: Equatable {
+        case none
+        /// `Content-Length`.
+        case length(Int)
+        /// `Transfer-Encoding: chunked`; `Transfer-Encoding` is hop-by-hop, so the upstream request says it
+        /// again (`ForwardedHeaders.upstreamRequest`) whatever the method.
+        case chunked
+
+        /// The declared length: nil when chunked or absent.
+        var declaredLength: Int? {
+            if case .length(let length) = self { return length }
+            return nil
+        }
+    }
+
+    static func validate(_ head: HTTPRequestHead) -> Result<Body, Problem> {
         let lengths = head.headers[canonicalForm: "content-length"]
         let codings = head.headers[canonicalForm: "transfer-encoding"]
         if !lengths.isEmpty, !codings.isEmpty { return .failure(.contentLengthAndTransferEncoding) }
@@ -20,13 +37,14 @@ enum RequestHeadValidator {
             guard codings.count == 1, codings[0].lowercased() == "chunked" else {
                 return .failure(.unsupportedTransferEncoding)
             }
-            return .success(nil)
+            return head.method == .TRACE ? .failure(.bodyNotAllowed) : .success(.chunked)
         }
-        guard let first = lengths.first else { return .success(nil) }
+        guard let first = lengths.first else { return .success(.none) }
         guard lengths.count == 1 else { return .failure(.duplicateContentLength) }
         guard !first.isEmpty, first.utf8.count <= 18, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let length = Int(first)
         else { return .failure(.invalidContentLength) }
-        return .success(length)
+        if head.method == .TRACE, length > 0 { return .failure(.bodyNotAllowed) }
+        return .success(.length(length))
     }
 }
