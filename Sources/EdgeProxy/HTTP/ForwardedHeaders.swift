@@ -34,7 +34,7 @@ enum ForwardedHeaders {
     ) -> HTTPHeaders {
         let listed = HopByHopHeaders.listedNames(in: source)
         var headers = HTTPHeaders()
-        headers.reserveCapacity(source.count + 3)
+        headers.reserveCapacity(source.count + 4)  // the three set below, and `upstreamRequest`'s `Transfer-Encoding`
         var chain = ""
         var protoKept = false
         for (name, value) in source where !HopByHopHeaders.isDropped(name, listed: listed) && !dropping(name) {
