@@ -113,6 +113,23 @@ import Testing
         #expect(text(bytes) == "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n")
     }
 
+    /// A `Content-Length` the upstream's `Connection` field names is dropped as hop-by-hop: the body is then
+    /// chunked, never sent unframed on a keep-alive connection.
+    @Test func aLengthTheConnectionFieldDropsDoesNotFrameTheBody() {
+        var head = HTTPResponseHead(version: .http1_1, status: .ok)
+        head.headers.add(name: "Connection", value: "Content-Length")
+        head.headers.add(name: "Content-Length", value: "2")
+        #expect(!ClientResponseWriter.carriesContentLength(head))
+        #expect(ClientResponseWriter.carriesContentLength(HTTPResponseHead(version: .http1_1, status: .ok,
+                                                                           headers: ["Content-Length": "2"])))
+        let framing = ResponseFraming(status: .ok, requestMethod: .GET, version: .http1_1,
+                                      hasContentLength: ClientResponseWriter.carriesContentLength(head))
+        let bytes = ClientResponseWriter.relayedHead(head, framing: framing, clientVersion: .http1_1, keepAlive: true,
+                                                     admission: .relay(), requestID: "", allocator: allocator)
+        #expect(text(bytes) == "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        #expect(framing.chunked)
+    }
+
     @Test func chunkSizeLinesAreLowercaseHex() {
         for (count, line) in [(1, "1"), (15, "f"), (16, "10"), (255, "ff"), (4096, "1000"), (0xABCDE, "abcde")] {
             #expect(text(ResponseFraming.chunkSizeLine(count, allocator: allocator)) == line + "\r\n")

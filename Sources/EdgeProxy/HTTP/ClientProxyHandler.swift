@@ -297,12 +297,13 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 return
             }
             // An HTTP/1.0 client cannot take a chunked body: such a response is delimited by closing.
-            if request.version.minor == 0, !head.headers.contains(name: "content-length") {
+            let hasLength = ClientResponseWriter.carriesContentLength(head)
+            if request.version.minor == 0, !hasLength {
                 closeClientAfterResponse = true
             }
             let keepAlive = request.isKeepAlive && !closeClientAfterResponse
             framing = ResponseFraming(status: head.status, requestMethod: request.method, version: request.version,
-                                      hasContentLength: head.headers.contains(name: "content-length"))
+                                      hasContentLength: hasLength)
             let bytes = ClientResponseWriter.relayedHead(
                 head, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
                 requestID: requestID, allocator: context.channel.allocator

@@ -34,6 +34,13 @@ enum ClientResponseWriter {
         return buffer
     }
 
+    /// Whether the upstream's `Content-Length` reaches the client: present, and not named by the upstream's
+    /// `Connection` field (which drops it as hop-by-hop). The framing is decided on this, never on the raw head.
+    static func carriesContentLength(_ head: HTTPResponseHead) -> Bool {
+        guard head.headers.contains(name: "content-length") else { return false }
+        return !HopByHopHeaders.listedNames(in: head.headers).contains("content-length")
+    }
+
     /// One of the proxy's own responses, head and body: JSON content type and length, then the same tail as a
     /// relayed head. `requestMethod` nil: no request was understood (the body goes out).
     static func localResponse(
