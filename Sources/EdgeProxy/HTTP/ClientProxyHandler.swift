@@ -37,8 +37,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private(set) var requestID = ""
     var admission = Admission.relay()
     private var bodyBytes = 0
-    /// The request's body is chunked (it goes upstream chunked too).
-    private var requestChunked = false
+    /// How the request's body is framed (a chunked one goes upstream chunked too).
+    private var requestBody = RequestHeadValidator.Body.none
     var upstream: UpstreamConnection?
     private var retriedStaleConnection = false
     private var upstreamKeepAlive = true
@@ -198,16 +198,15 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         requestID = head.headers.first(name: "x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 200 ? nil : $0 }
             ?? requestIDs.next()
 
-        var declaredLength: Int? = nil
         var refusal: LocalResponse? = nil
-        requestChunked = false
         switch RequestHeadValidator.validate(head) {
         case .success(let body):
-            declaredLength = body.declaredLength
-            requestChunked = body == .chunked
+            requestBody = body
         case .failure:
+            requestBody = .none
             refusal = .badRequest
         }
+        let declaredLength = requestBody.declaredLength
         if refusal == nil, head.uri.utf8.count > shared.limits.maxHeaderSize {
             refusal = .uriTooLong
         }
@@ -297,7 +296,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 return
             }
             // An HTTP/1.0 client cannot take a chunked body: such a response is delimited by closing.
-            let hasLength = ClientResponseWriter.carriesContentLength(head)
+            let listed = HopByHopHeaders.listedNames(in: head.headers)
+            let hasLength = ClientResponseWriter.carriesContentLength(head.headers, listed: listed)
             if request.version.minor == 0, !hasLength {
                 closeClientAfterResponse = true
             }
@@ -305,7 +305,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             framing = ResponseFraming(status: head.status, requestMethod: request.method, version: request.version,
                                       hasContentLength: hasLength)
             let bytes = ClientResponseWriter.relayedHead(
-                head, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
+                head, listed: listed, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
                 requestID: requestID, allocator: context.channel.allocator
             )
             responseInProgress = true
@@ -373,7 +373,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             guard let upstream, let head = requestHead else { return }
             let upstreamHead = ForwardedHeaders.upstreamRequest(
                 head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme,
-                chunked: requestChunked
+                chunked: requestBody == .chunked
             )
             upstream.handler.send(.head(upstreamHead))
             for buffer in held { upstream.handler.send(.body(.byteBuffer(buffer))) }

@@ -12,12 +12,13 @@ enum ClientResponseWriter {
     /// The upstream's response head for the client: hop-by-hop fields dropped, the upstream's `X-Request-ID`
     /// replaced by the proxy's, framing fields as `framing` says, then the admission's fields (the
     /// `X-RateLimit-*` family), the request id, and `Connection` for the client's side of keep-alive.
+    /// `listed`: the names the head's `Connection` field lists (`HopByHopHeaders.listedNames`, found once per
+    /// response for this and `carriesContentLength`).
     static func relayedHead(
-        _ head: HTTPResponseHead, framing: ResponseFraming, clientVersion: HTTPVersion, keepAlive: Bool,
-        admission: Admission, requestID: String, allocator: ByteBufferAllocator
+        _ head: HTTPResponseHead, listed: [String], framing: ResponseFraming, clientVersion: HTTPVersion,
+        keepAlive: Bool, admission: Admission, requestID: String, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         let source = head.headers
-        let listed = HopByHopHeaders.listedNames(in: source)
         let rateLimit = renderedRateLimit(admission)
         var size = 128 + rateLimit.count + requestID.utf8.count
         for (name, value) in source { size += name.utf8.count + value.utf8.count + 4 }
@@ -36,9 +37,8 @@ enum ClientResponseWriter {
 
     /// Whether the upstream's `Content-Length` reaches the client: present, and not named by the upstream's
     /// `Connection` field (which drops it as hop-by-hop). The framing is decided on this, never on the raw head.
-    static func carriesContentLength(_ head: HTTPResponseHead) -> Bool {
-        guard head.headers.contains(name: "content-length") else { return false }
-        return !HopByHopHeaders.listedNames(in: head.headers).contains("content-length")
+    static func carriesContentLength(_ headers: HTTPHeaders, listed: [String]) -> Bool {
+        headers.contains(name: "content-length") && !listed.contains("content-length")
     }
 
     /// One of the proxy's own responses, head and body: JSON content type and length, then the same tail as a
