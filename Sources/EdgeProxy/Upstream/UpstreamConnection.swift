@@ -31,10 +31,11 @@ final class UpstreamConnection {
     var isActive: Bool { channel.isActive && !handler.isClosed }
 }
 
-/// The last handler of an upstream channel: hands response parts to the delegate and lets it hold reads
-/// (backpressure: the upstream is read only while the client can take more).
+/// The last handler of an upstream channel, after NIO's request encoder: reads the responses itself
+/// (`UpstreamResponseParser`), hands their parts to the delegate, and lets it hold reads (backpressure: the
+/// upstream is read only while the client can take more).
 final class UpstreamResponseHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
@@ -45,13 +46,23 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     private var readsHeld = false
     private var readPending = false
     private var context: ChannelHandlerContext?
+    private var parser = UpstreamResponseParser()
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if let delegate { delegate.upstreamResponsePart(part) } else { context.close(promise: nil) }
+        var buffer = unwrapInboundIn(data)
+        do {
+            // Bytes on a pooled idle connection are unsolicited: the parser refuses them.
+            while let part = try parser.next(&buffer) {
+                guard let delegate else { return context.close(promise: nil) }
+                delegate.upstreamResponsePart(part)
+            }
+        } catch {
+            // A malformed response: the connection is unusable (the exchange fails as for a reset).
+            context.close(promise: nil)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -61,6 +72,8 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isClosed = true
+        // A body delimited by the close ends here; a response cut short just fails (`upstreamClosed`).
+        if let end = try? parser.inputEnded(), let delegate { delegate.upstreamResponsePart(end) }
         if let delegate {
             self.delegate = nil
             delegate.upstreamClosed()
@@ -71,7 +84,7 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Parse errors of the upstream's response, resets: the connection is unusable.
+        // Resets: the connection is unusable.
         context.close(promise: nil)
     }
 
@@ -91,6 +104,7 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     /// Writes a request part from this handler's place, the end of the pipeline: one hop fewer than
     /// `channel.write`, which enters at the tail, and no existential `Channel` call. On the channel's loop.
     func send(_ part: HTTPClientRequestPart) {
+        if case .head(let head) = part { parser.requestSent(head.method) }
         context?.write(wrapOutboundOut(part), promise: nil)
     }
 
