@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -5,7 +6,18 @@ import Testing
 
 /// `ForwardedHeaders`: the exact field lists that go upstream (back to the client: `ClientResponseWriterTests`).
 @Suite struct ForwardedHeadersTests {
-    private func fields(_ headers: HTTPHeaders) -> [String] { headers.map { "\($0.name): \($0.value)" } }
+    /// The head as written: its lines, without the blank line that must end it.
+    private func lines(_ bytes: ByteBuffer) -> [String] {
+        let text = String(buffer: bytes)
+        #expect(text.hasSuffix("\r\n\r\n"))
+        return text.components(separatedBy: "\r\n").dropLast(2).map { String($0) }
+    }
+
+    private func upstream(_ head: HTTPRequestHead, peer: String, trusted: Bool, requestID: String,
+                          body: RequestHeadValidator.Body) -> [String] {
+        lines(ForwardedHeaders.upstreamRequest(head, peer: peer, peerTrusted: trusted, requestID: requestID,
+                                               proto: "http", body: body, allocator: ByteBufferAllocator()))
+    }
 
     private let request: HTTPRequestHead = {
         var head = HTTPRequestHead(version: .http1_0, method: .POST, uri: "/users/@me")
@@ -19,26 +31,34 @@ import Testing
     }()
 
     @Test func anUntrustedPeersClaimsAreReplacedAndHopByHopFieldsDropped() {
-        let upstream = ForwardedHeaders.upstreamRequest(
-            request, peer: "192.0.2.1", peerTrusted: false, requestID: "client-id", proto: "http", chunked: false)
-        #expect(upstream.version == .http1_1)
-        #expect(upstream.method == .POST && upstream.uri == "/users/@me")
-        #expect(fields(upstream.headers) == [
-            "Host: api.example.com", "Authorization: token",
+        // An HTTP/1.0 client's request goes up as HTTP/1.1; its declared length stays.
+        var head = request
+        head.headers.remove(name: "Transfer-Encoding")
+        head.headers.add(name: "Content-Length", value: "3")
+        #expect(upstream(head, peer: "192.0.2.1", trusted: false, requestID: "client-id", body: .length(3)) == [
+            "POST /users/@me HTTP/1.1", "Host: api.example.com", "Authorization: token", "Content-Length: 3",
             "X-Forwarded-For: 192.0.2.1", "X-Forwarded-Proto: http", "X-Request-ID: client-id",
         ])
     }
 
     @Test func aTrustedPeersChainIsExtendedAndItsProtoKept() {
-        let upstream = ForwardedHeaders.upstreamRequest(
-            request, peer: "10.0.0.5", peerTrusted: true, requestID: "generated", proto: "http", chunked: true)
         // A chunked body is announced again after the hop-by-hop fields went.
-        #expect(fields(upstream.headers) == [
-            "Host: api.example.com", "X-Forwarded-Proto: https", "Authorization: token",
+        #expect(upstream(request, peer: "10.0.0.5", trusted: true, requestID: "generated", body: .chunked) == [
+            "POST /users/@me HTTP/1.1", "Host: api.example.com", "X-Forwarded-Proto: https", "Authorization: token",
             "X-Forwarded-For: 203.0.113.7, 198.51.100.2, 10.0.0.5", "X-Request-ID: generated",
             "Transfer-Encoding: chunked",
         ])
         // The client's own head is untouched (the proxy keeps it for the response).
         #expect(request.headers.count == 11 && request.version == .http1_0)
+    }
+
+    @Test(arguments: [(HTTPMethod.POST, true), (.PUT, true), (.PATCH, true), (.GET, false), (.DELETE, false),
+                      (.RAW(value: "PURGE"), false)])
+    func aBodylessRequestStatesALengthOnlyForMethodsThatUsuallyHaveABody(method: HTTPMethod, length: Bool) {
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: "/x", headers: ["Host": "a"])
+        let sent = upstream(head, peer: "192.0.2.1", trusted: false, requestID: "r", body: .none)
+        #expect(sent.first == "\(method.rawValue) /x HTTP/1.1")
+        #expect(sent.contains("Content-Length: 0") == length)
+        #expect(!sent.contains { $0.lowercased().hasPrefix("transfer-encoding") })
     }
 }

@@ -372,12 +372,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .sendRequest(let held, let end):
             guard let upstream, let head = requestHead else { return }
             let upstreamHead = ForwardedHeaders.upstreamRequest(
-                head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme,
-                chunked: requestBody == .chunked
+                head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme, body: requestBody,
+                allocator: context.channel.allocator
             )
-            upstream.handler.send(.head(upstreamHead))
-            for buffer in held { upstream.handler.send(.body(.byteBuffer(buffer))) }
-            if end { upstream.handler.send(.end(nil)) }
+            upstream.handler.sendHead(upstreamHead, method: head.method, chunked: requestBody == .chunked)
+            for buffer in held { upstream.handler.sendBody(buffer) }
+            if end { upstream.handler.sendEnd() }
             upstream.handler.flush()
             upstreamUnflushed = false
             record.upstream = upstream.serverIndex
@@ -386,11 +386,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             if upstream.channel.isWritable { releaseClientReads() }
         case .forwardBody(let buffer):
             guard let upstream else { return }
-            upstream.handler.send(.body(.byteBuffer(buffer)))
+            upstream.handler.sendBody(buffer)
             upstreamUnflushed = true
             if !upstream.channel.isWritable { clientReadsHeld = true }
         case .forwardEnd:
-            upstream?.handler.send(.end(nil))
+            upstream?.handler.sendEnd()
             upstream?.handler.flush()
             upstreamUnflushed = false
         case .writeResponseHead, .writeResponseBody:

@@ -1,40 +1,67 @@
 import EdgeCore
+import NIOCore
 import NIOHTTP1
 
 /// The request head as it goes upstream (the response head as it comes back: `ClientResponseWriter`).
 enum ForwardedHeaders {
-    /// The REST request as it goes upstream: `upstreamFields` (with the request id, without `Expect`: the
-    /// proxy answers `Expect: 100-continue` itself once it has decided to relay), as HTTP/1.1.
+    /// The REST request head as it goes upstream, as bytes: `method target HTTP/1.1`, `upstreamFields` (with the
+    /// request id, without `Expect`: the proxy answers `Expect: 100-continue` itself once it has decided to relay),
+    /// and the body's framing stated again for the upstream (`UpstreamResponseHandler` frames the body to match):
     ///
-    /// - Parameter chunked: the client's body is chunked. Its `Transfer-Encoding` is hop-by-hop and dropped
-    ///   with the rest, so the upstream request says it again: NIO's encoder frames a body it is not told
-    ///   about only for POST, PUT and PATCH, and any other method's body would go out unframed, to be read
-    ///   upstream as the next request on the pooled connection (request smuggling past the limiter).
+    /// - a chunked body: `Transfer-Encoding: chunked`. The client's `Transfer-Encoding` is hop-by-hop and
+    ///   dropped with the rest, and a body sent without it would be read upstream as the next request on the
+    ///   pooled connection (request smuggling past the limiter), whatever the method;
+    /// - a `Content-Length` body: the client's field, kept;
+    /// - no body: POST, PUT and PATCH say `Content-Length: 0` (servers may insist on a length for them, 411).
     static func upstreamRequest(
-        _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String, chunked: Bool
-    ) -> HTTPRequestHead {
-        var headers = upstreamFields(head.headers, peer: peer, peerTrusted: peerTrusted, proto: proto,
-                                     requestID: requestID, dropping: isExpect)
-        if chunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
-        var upstream = head
-        if upstream.version != .http1_1 { upstream.version = .http1_1 }  // setting it copies the head's storage
-        upstream.headers = headers
-        return upstream
+        _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String,
+        body: RequestHeadValidator.Body, allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var size = head.uri.utf8.count + peer.utf8.count + requestID.utf8.count + 160
+        for (name, value) in head.headers { size += name.utf8.count + value.utf8.count + 4 }
+        var bytes = allocator.buffer(capacity: size)
+        bytes.writeString(head.method.rawValue)
+        bytes.writeStaticString(" ")
+        bytes.writeString(head.uri)
+        bytes.writeStaticString(" HTTP/1.1\r\n")
+        forEachUpstreamField(head.headers, peer: peer, peerTrusted: peerTrusted, proto: proto, requestID: requestID,
+                             dropping: isExpect) { name, value in
+            ClientResponseWriter.writeField(name, value, into: &bytes)
+        }
+        switch body {
+        case .chunked:
+            bytes.writeStaticString("Transfer-Encoding: chunked\r\n")
+        case .none where head.method == .POST || head.method == .PUT || head.method == .PATCH:
+            bytes.writeStaticString("Content-Length: 0\r\n")
+        case .none, .length:
+            break
+        }
+        bytes.writeStaticString("\r\n")
+        return bytes
     }
 
-    /// A request's fields as they go upstream (REST and gateway), in one pass into one new list: hop-by-hop
-    /// fields and those `dropping` names removed; `X-Forwarded-For` gets the peer appended (a trusted peer's
-    /// chain is kept, an untrusted peer's claim is replaced: the upstream never sees a spoofed chain);
-    /// `X-Forwarded-Proto` kept from a trusted peer, else `proto`; `X-Request-ID` set to `requestID` when
-    /// given. One pass because the client's fields are shared with the request head the proxy keeps:
-    /// changing them in place would copy them anyway, then grow them.
+    /// A request's fields as they go upstream (REST and gateway): hop-by-hop fields and those `dropping` names
+    /// removed; `X-Forwarded-For` gets the peer appended (a trusted peer's chain is kept, an untrusted peer's claim
+    /// is replaced: the upstream never sees a spoofed chain); `X-Forwarded-Proto` kept from a trusted peer, else
+    /// `proto`; `X-Request-ID` set to `requestID` when given.
     static func upstreamFields(
         _ source: HTTPHeaders, peer: String, peerTrusted: Bool, proto: String, requestID: String?,
         dropping: (String) -> Bool
     ) -> HTTPHeaders {
-        let listed = HopByHopHeaders.listedNames(in: source)
         var headers = HTTPHeaders()
-        headers.reserveCapacity(source.count + 4)  // the three set below, and `upstreamRequest`'s `Transfer-Encoding`
+        headers.reserveCapacity(source.count + 3)  // the three set by `forEachUpstreamField`
+        forEachUpstreamField(source, peer: peer, peerTrusted: peerTrusted, proto: proto, requestID: requestID,
+                             dropping: dropping) { headers.add(name: $0, value: $1) }
+        return headers
+    }
+
+    /// The fields of `upstreamFields`, in order, in one pass over the client's (which stay as they are: the
+    /// proxy keeps the client's head for the response).
+    private static func forEachUpstreamField(
+        _ source: HTTPHeaders, peer: String, peerTrusted: Bool, proto: String, requestID: String?,
+        dropping: (String) -> Bool, _ field: (String, String) -> Void
+    ) {
+        let listed = HopByHopHeaders.listedNames(in: source)
         var chain = ""
         var protoKept = false
         for (name, value) in source where !HopByHopHeaders.isDropped(name, listed: listed) && !dropping(name) {
@@ -44,18 +71,17 @@ enum ForwardedHeaders {
             case .forwardedProto:
                 if peerTrusted {
                     protoKept = true
-                    headers.add(name: name, value: value)
+                    field(name, value)
                 }
             case .requestID where requestID != nil:
                 continue
             default:
-                headers.add(name: name, value: value)
+                field(name, value)
             }
         }
-        headers.add(name: "X-Forwarded-For", value: chain.isEmpty ? peer : chain + ", " + peer)
-        if !protoKept { headers.add(name: "X-Forwarded-Proto", value: proto) }
-        if let requestID { headers.add(name: "X-Request-ID", value: requestID) }
-        return headers
+        field("X-Forwarded-For", chain.isEmpty ? peer : chain + ", " + peer)
+        if !protoKept { field("X-Forwarded-Proto", proto) }
+        if let requestID { field("X-Request-ID", requestID) }
     }
 
     /// `Expect`, without lowercasing (a first-letter screen, then one comparison).

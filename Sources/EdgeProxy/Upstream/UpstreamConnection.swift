@@ -31,13 +31,13 @@ final class UpstreamConnection {
     var isActive: Bool { channel.isActive && !handler.isClosed }
 }
 
-/// The last handler of an upstream channel, after NIO's request encoder: reads the responses itself
-/// (`UpstreamResponseParser`), hands their parts to the delegate, and lets it hold reads (backpressure: the
-/// upstream is read only while the client can take more).
+/// An upstream channel's only handler: writes requests as bytes (the head from `ForwardedHeaders.upstreamRequest`,
+/// the body framed to match), reads the responses itself (`UpstreamResponseParser`), hands their parts to the
+/// delegate, and lets it hold reads (backpressure: the upstream is read only while the client can take more).
 final class UpstreamResponseHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     weak var delegate: (any UpstreamConnectionDelegate)?
     /// Called when the connection closes without a delegate (idle in the pool); set once, by the pool.
@@ -47,6 +47,8 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     private var readPending = false
     private var context: ChannelHandlerContext?
     private var parser = UpstreamResponseParser()
+    /// The request body under way goes out in chunks.
+    private var chunkedBody = false
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -101,11 +103,30 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Writes a request part from this handler's place, the end of the pipeline: one hop fewer than
-    /// `channel.write`, which enters at the tail, and no existential `Channel` call. On the channel's loop.
-    func send(_ part: HTTPClientRequestPart) {
-        if case .head(let head) = part { parser.requestSent(head.method) }
-        context?.write(wrapOutboundOut(part), promise: nil)
+    // Requests are written from this handler's place, the end of the pipeline: one hop fewer than `channel.write`,
+    // which enters at the tail, and no existential `Channel` call. On the channel's loop.
+
+    /// A request head (`ForwardedHeaders.upstreamRequest`); `chunked`: its body goes out in chunks.
+    func sendHead(_ bytes: ByteBuffer, method: HTTPMethod, chunked: Bool) {
+        parser.requestSent(method)
+        chunkedBody = chunked
+        context?.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
+    func sendBody(_ bytes: ByteBuffer) {
+        guard let context else { return }
+        guard chunkedBody else { return context.write(wrapOutboundOut(bytes), promise: nil) }
+        guard bytes.readableBytes > 0 else { return }  // an empty chunk would end the body
+        context.write(wrapOutboundOut(ResponseFraming.chunkSizeLine(bytes.readableBytes, allocator: context.channel.allocator)),
+                      promise: nil)
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        context.write(wrapOutboundOut(ResponseFraming.chunkEnd), promise: nil)
+    }
+
+    func sendEnd() {
+        guard chunkedBody else { return }
+        chunkedBody = false
+        context?.write(wrapOutboundOut(ResponseFraming.lastChunk), promise: nil)
     }
 
     func flush() {

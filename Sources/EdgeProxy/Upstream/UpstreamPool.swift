@@ -178,9 +178,7 @@ final class UpstreamPool: @unchecked Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Request headers were validated when the client's request was parsed; responses are read
-                    // by the handler itself.
-                    try channel.pipeline.syncOperations.addHandler(HTTPRequestEncoder())
+                    // Requests are written and responses read as bytes by the handler itself.
                     try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler())
                 }
             }
