@@ -179,7 +179,7 @@ import Testing
                       "HTTP/1.1 600 Odd\r\n\r\n", "HTTP/1.1 099 Odd\r\n\r\n", "http/1.1 200 OK\r\n\r\n",
                       "HTTP/1.1 200 O\u{7F}K\r\n\r\n"])
     func malformedStatusLinesAreRefused(stream: String) {
-        #expect(error(stream) == .malformedStatusLine)
+        #expect(error(stream) == .malformedStartLine)
     }
 
     @Test func aStatusLineWithoutAReasonIsFine() throws {

@@ -8,8 +8,8 @@ import Testing
 @testable import EdgeProxy
 
 /// Random and mutated client bytes through the REST listener's real pipeline: PROXY protocol preamble (for
-/// some inputs), `HeaderTimeoutHandler`, NIO's HTTP/1.1 decoder and encoder, and `ClientProxyHandler` with
-/// its `ExchangeStateMachine` and the real rate limiter, on an `EmbeddedChannel`. No upstream is configured,
+/// some inputs), `HeaderTimeoutHandler`, and `ClientProxyHandler` with its `ClientRequestParser`,
+/// `ExchangeStateMachine` and the real rate limiter, on an `EmbeddedChannel`. No upstream is configured,
 /// so admitted requests get the proxy's 503: the property is that nothing crashes, every answer is HTTP and
 /// every connection ends once its timers have run.
 @Suite(.serialized) struct RequestPathFuzzTests {

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 
-/// The client handler's answers to events outside an exchange: the drain on shutdown and parser errors.
+/// The client handler's answers to events outside an exchange: the drain on shutdown and malformed requests.
 extension ClientProxyHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is DrainRequested else {
@@ -21,13 +21,21 @@ extension ClientProxyHandler {
     // MARK: errors
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
+        context.close(promise: nil)
+    }
+
+    /// The client's bytes are not HTTP/1.1 (`ClientRequestParser` reads nothing more): answer if no response is
+    /// under way (431 for a head over the limit, 414 for a request line, else 400), then close.
+    func refuseMalformed(_ error: HTTPWire.ParseError?, context: ChannelHandlerContext) {
+        if responseInProgress {
             context.close(promise: nil)
-            return
-        }
-        // The decoder closes the connection right after this; answer first if no response is under way.
-        if !responseInProgress {
-            let response: LocalResponse = parserError == .headerOverflow ? .headersTooLarge : .badRequest
+        } else {
+            let response: LocalResponse
+            switch error {
+            case .headTooLarge: response = .headersTooLarge
+            case .uriTooLong: response = .uriTooLong
+            default: response = .badRequest
+            }
             admission = .relay()
             writeLocal(response, close: true, context: context)
         }

@@ -10,7 +10,8 @@ import NIOHTTP1
 /// runs its actions. Pipelined requests (parts decoded while the previous exchange is still answered)
 /// wait in `held`, with client reads paused, and are taken up in order when the connection is idle again.
 final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate {
-    typealias InboundIn = HTTPServerRequestPart
+    /// Requests are read from the bytes by the handler itself (`ClientRequestParser`).
+    typealias InboundIn = ByteBuffer
     /// Responses go out as bytes (`ClientResponseWriter`, `ResponseFraming`); nothing sits between this
     /// handler and the socket on the way out but TLS when the listener has it.
     typealias OutboundIn = ByteBuffer
@@ -52,8 +53,9 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var admitting = false
     /// The current request's `.end` arrived: parts from now on belong to the next (pipelined) request.
     private var requestEnded = true
-    /// Parts decoded while they can't be taken up yet (a decision pending, or pipelined), in order.
-    private var held = CircularBuffer<HTTPServerRequestPart>()
+    private var parser: ClientRequestParser
+    /// Parts read while they can't be taken up yet (a decision pending, or pipelined), in order.
+    private var held = CircularBuffer<ClientRequestParser.Part>()
 
     // Backpressure, flushes and timeouts.
     /// Parts written without a flush (a flush walks the whole pipeline: only when something waits for it).
@@ -84,6 +86,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                                          idleTimeout: shared.idleTimeout)
         self.headerTimeout = headerTimeout
         self.phase = phase
+        self.parser = ClientRequestParser(maxHeaderSize: shared.limits.maxHeaderSize)
     }
 
     // MARK: channel lifecycle
@@ -128,13 +131,19 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // MARK: client → proxy
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if mustHold {
-            held.append(part)
-            clientReadsHeld = true
-            return
+        var buffer = unwrapInboundIn(data)
+        do {
+            while let part = try parser.next(&buffer) {
+                if mustHold {
+                    held.append(part)
+                    clientReadsHeld = true
+                } else {
+                    take(part, context: context)
+                }
+            }
+        } catch {
+            refuseMalformed(error as? HTTPWire.ParseError, context: context)
         }
-        take(part, context: context)
     }
 
     /// Parts can't be taken up while a decision is pending, while the previous request is still being
@@ -151,11 +160,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         if held.isEmpty, !admitting, machine.isIdle || !machine.shouldPauseClientReads { releaseClientReads() }
     }
 
-    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    private func take(_ part: ClientRequestParser.Part, context: ChannelHandlerContext) {
         switch part {
-        case .head(let head):
+        case .head(let head, let framing):
             requestEnded = false
-            receiveHead(head, context: context)
+            receiveHead(head, framing: framing, context: context)
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
             record.bytesIn = bodyBytes
@@ -179,7 +188,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         context.fireChannelReadComplete()
     }
 
-    private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    /// - Parameter framing: `RequestHeadValidator`'s verdict, given by the parser (it decided where the body ends).
+    private func receiveHead(
+        _ head: HTTPRequestHead, framing: Result<RequestHeadValidator.Body, RequestHeadValidator.Problem>,
+        context: ChannelHandlerContext
+    ) {
         if contexts.current !== shared {
             // A reload happened: this request follows the new rules and upstreams.
             shared = contexts.current
@@ -199,7 +212,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             ?? requestIDs.next()
 
         var refusal: LocalResponse? = nil
-        switch RequestHeadValidator.validate(head) {
+        switch framing {
         case .success(let body):
             requestBody = body
         case .failure:

@@ -2,8 +2,8 @@ import NIOCore
 
 /// Marks when a request head starts (its first byte), for the header timeout (slowloris: headers trickled
 /// one byte at a time hold a connection forever otherwise), and answers 408 when told the head is late. It
-/// sits before the HTTP decoder, so it sees the first byte and can write a raw 408 whatever state the decoder
-/// is in. The proxy handler's deadline timer decides when (`ClientDeadlines`); no timer lives here.
+/// sits before the proxy handler, so it sees the first byte of a head the handler's parser has yet to complete.
+/// The proxy handler's deadline timer decides when (`ClientDeadlines`); no timer lives here.
 ///
 /// Inbound only: every response write, flush and read request of the connection passes it by (as a duplex
 /// handler it was one more hop for each of them).

@@ -39,7 +39,7 @@ final class RESTListener: Sendable {
             .get()
     }
 
-    /// The connection cap, the gauges, the header timeout, NIO's HTTP/1.1 codec and a `ClientProxyHandler`
+    /// The connection cap, the gauges, the header timeout and a `ClientProxyHandler`
     /// for the client at `client` (the PROXY header's source, else the socket peer).
     private static func installHTTP(
         on channel: any Channel, client: IPAddress?, box: ContextSwitch<ProxyConnectionContext>.Box,
@@ -69,23 +69,17 @@ final class RESTListener: Sendable {
         try addHTTPHandlers(to: channel, contexts: box, phase: phase, client: client, scheme: shared.preamble.httpScheme)
     }
 
-    /// The HTTP/1.1 handlers of a client connection: head-start marker, NIO's request decoder, the proxy handler.
+    /// The HTTP/1.1 handlers of a client connection: the head-start marker and the proxy handler, which reads
+    /// requests and writes responses as bytes itself (it knows which request each response answers, and
+    /// serialises pipelined requests: NIO's pipelining assistance would stop and restart reading around every
+    /// response, two epoll_ctl calls a request).
     static func addHTTPHandlers(
         to channel: any Channel, contexts box: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase?,
         client: IPAddress?, scheme: String
     ) throws {
         let sync = channel.pipeline.syncOperations
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = box.current.limits.maxHeaderSize
-        limits.maxHeaderFieldSize = box.current.limits.maxHeaderSize
-        limits.maxHeaderFieldCount = 256
         let headerTimeout = HeaderTimeoutHandler(phase: phase)
         try sync.addHandler(headerTimeout)
-        // NIO's request decoder alone: ClientProxyHandler writes responses as bytes (it knows which request
-        // each answers) and serialises pipelined requests itself (NIO's pipelining assistance would stop and
-        // restart reading around every response: two epoll_ctl calls a request).
-        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                                    limitConfiguration: limits)))
         try sync.addHandler(ClientProxyHandler(
             contexts: box, headerTimeout: headerTimeout, phase: phase, client: client, scheme: scheme))
     }

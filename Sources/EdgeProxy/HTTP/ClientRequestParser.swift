@@ -1,0 +1,131 @@
+import NIOCore
+import NIOHTTP1
+
+/// Reads a client connection's HTTP/1.1 requests (RFC 9112) from the bytes as they arrive, in place of NIO's
+/// request decoder: no llhttp callbacks and no pipeline hop or boxing per part. Pipelined requests come out one
+/// after the other; bodies as slices of the bytes read, de-chunked.
+///
+/// Each head comes with `RequestHeadValidator`'s verdict on its framing, which also decides where its body
+/// ends. A head whose framing is refused is the last thing read from the connection: nothing after it can be
+/// told apart from a body (the proxy answers 400 and closes). Syntax errors are thrown: 431 for a head over
+/// the limit, 414 for a request line that has not ended within it, 400 for the rest.
+struct ClientRequestParser {
+    enum Part {
+        case head(HTTPRequestHead, Result<RequestHeadValidator.Body, RequestHeadValidator.Problem>)
+        case body(ByteBuffer)
+        case end
+    }
+
+    typealias ParseError = HTTPWire.ParseError
+
+    /// The limit on a head's fields (all lines after the request line), and on its request target.
+    let maxHeaderSize: Int
+    /// At most this many fields in a head (as NIO's decoder was configured).
+    static let maxFieldCount = 256
+    private var body: MessageBodyReader?
+    /// The start of a head that has not arrived whole.
+    private var carried: ByteBuffer?
+    /// A head's framing was refused, or the bytes were malformed: nothing more is read.
+    private var stopped = false
+
+    init(maxHeaderSize: Int) {
+        self.maxHeaderSize = maxHeaderSize
+    }
+
+    /// The next part from `input` (consumed as far as it goes); nil when `input` holds no more.
+    mutating func next(_ input: inout ByteBuffer) throws -> Part? {
+        guard !stopped else {
+            input.moveReaderIndex(to: input.writerIndex)
+            return nil
+        }
+        do {
+            guard body != nil else { return try nextHead(&input) }
+            switch try body!.next(&input) {
+            case .bytes(let bytes):
+                return .body(bytes)
+            case .end:
+                body = nil
+                return .end
+            case nil:
+                return nil
+            }
+        } catch {
+            stopped = true
+            throw error
+        }
+    }
+
+    private mutating func nextHead(_ input: inout ByteBuffer) throws -> Part? {
+        if carried == nil {
+            // RFC 9112 2.2: empty lines before a request line are ignored (their CR and LF may come in two reads).
+            while let byte = input.getInteger(at: input.readerIndex, as: UInt8.self), byte == 0x0D || byte == 0x0A {
+                input.moveReaderIndex(forwardBy: 1)
+            }
+        }
+        guard input.readableBytes > 0 || carried != nil else { return nil }
+        // The request target and the fields each have the limit (plus the request line's other parts).
+        let head: ByteBuffer?
+        do {
+            head = try HTTPWire.takeHead(&input, carried: &carried, limit: 2 * maxHeaderSize + 64)
+        } catch ParseError.headTooLarge where requestLineTooLong(carried) {
+            throw ParseError.uriTooLong
+        }
+        guard let head else {
+            if requestLineTooLong(carried) { throw ParseError.uriTooLong }
+            return nil
+        }
+        let request = try head.withUnsafeReadableBytes { try parseHead($0) }
+        let verdict = RequestHeadValidator.validate(request)
+        switch verdict {
+        case .success(.none): body = MessageBodyReader(.length(0), lineLimit: maxHeaderSize)
+        case .success(.length(let length)): body = MessageBodyReader(.length(length), lineLimit: maxHeaderSize)
+        case .success(.chunked): body = MessageBodyReader(.chunked, lineLimit: maxHeaderSize)
+        case .failure: stopped = true
+        }
+        return .head(request, verdict)
+    }
+
+    /// Whether `bytes` hold more than a request line may (the target's limit and the rest) without its end.
+    private func requestLineTooLong(_ bytes: ByteBuffer?) -> Bool {
+        let allowed = maxHeaderSize + 64
+        guard let bytes, bytes.readableBytes > allowed else { return false }
+        return !bytes.readableBytesView.prefix(allowed).contains(0x0A)
+    }
+
+    /// `method SP request-target SP HTTP/1.x`, then the fields (`HTTPWire.field`), up to the blank line.
+    private func parseHead(_ bytes: UnsafeRawBufferPointer) throws -> HTTPRequestHead {
+        var lines = HTTPWire.LineReader(bytes)
+        guard let requestLine = try lines.next() else { throw ParseError.malformedStartLine }
+        let (method, target, version) = try Self.requestLine(requestLine)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
+        var fieldBytes = 0
+        while let line = try lines.next(), !line.isEmpty {
+            fieldBytes += line.count + 2
+            guard fieldBytes <= maxHeaderSize, headers.count < Self.maxFieldCount else { throw ParseError.headTooLarge }
+            let (name, value) = try HTTPWire.field(line)
+            headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        }
+        return HTTPRequestHead(version: version, method: HTTPMethod(rawValue: String(decoding: method, as: UTF8.self)),
+                               uri: String(decoding: target, as: UTF8.self), headers: headers)
+    }
+
+    /// The method (a token), the request target (visible ASCII), and the version (1.0 or 1.1).
+    private static func requestLine(_ line: HTTPWire.Bytes) throws -> (HTTPWire.Bytes, HTTPWire.Bytes, HTTPVersion) {
+        guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > line.startIndex else {
+            throw ParseError.malformedStartLine
+        }
+        let method = line[line.startIndex..<firstSpace]
+        let afterMethod = line[(firstSpace + 1)...]
+        guard let secondSpace = afterMethod.firstIndex(of: 0x20), secondSpace > afterMethod.startIndex else {
+            throw ParseError.malformedStartLine
+        }
+        let target = afterMethod[afterMethod.startIndex..<secondSpace]
+        let version = afterMethod[(secondSpace + 1)...]
+        guard method.allSatisfy(HTTPWire.isTokenByte), target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }),
+              version.count == 8, version.starts(with: "HTTP/1.".utf8), let minor = version.last,
+              minor == 0x30 || minor == 0x31
+        else { throw ParseError.malformedStartLine }
+        return (method, target, HTTPVersion(major: 1, minor: Int(minor - 0x30)))
+    }
+}
