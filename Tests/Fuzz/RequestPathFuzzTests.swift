@@ -8,7 +8,7 @@ import Testing
 @testable import EdgeProxy
 
 /// Random and mutated client bytes through the REST listener's real pipeline: PROXY protocol preamble (for
-/// some inputs), `HeaderTimeoutHandler`, and `ClientProxyHandler` with its `ClientRequestParser`,
+/// some inputs) and `ClientProxyHandler` with its `ClientRequestParser`, header timeout,
 /// `ExchangeStateMachine` and the real rate limiter, on an `EmbeddedChannel`. No upstream is configured,
 /// so admitted requests get the proxy's 503: the property is that nothing crashes, every answer is HTTP and
 /// every connection ends once its timers have run.

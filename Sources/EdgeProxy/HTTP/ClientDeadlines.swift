@@ -21,8 +21,10 @@ struct ClientDeadlines {
     var readTimeout: TimeAmount
     var idleTimeout: TimeAmount
 
-    /// The first byte of the current request head arrived at; nil between heads.
+    /// The first byte of the current request head arrived at; nil before it, and once the head is complete.
     var headStartedAt: NIODeadline?
+    /// Between exchanges (or before the first): the next bytes start a head, and its first one starts the clock.
+    var awaitingHead = true
     /// The upstream last sent something at; nil when no exchange waits on the upstream.
     var upstreamActiveAt: NIODeadline?
     /// The connection became idle (between requests, or before the first) at; nil while busy.

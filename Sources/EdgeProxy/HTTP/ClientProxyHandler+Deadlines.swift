@@ -31,13 +31,19 @@ extension ClientProxyHandler {
         armDeadlineTimer()
     }
 
+    /// The first bytes of a head arrived: the header timeout (slowloris: headers trickled one byte at a time would
+    /// hold a connection forever otherwise) runs from now until the parser completes the head.
+    func headStarted(context: ChannelHandlerContext) {
+        deadlines.headStartedAt = context.eventLoop.now
+        phase?.enter(.reading)
+    }
+
     private func checkDeadlines() {
         deadlineTimer = nil
         guard let now = context?.eventLoop.now else { return }
-        deadlines.headStartedAt = headerTimeout.headStartedAt
         switch deadlines.expired(now: now) {
         case .header:
-            headerTimeout.answerTimedOut()
+            headTimedOut()
             return
         case .upstreamRead:
             deadlines.upstreamActiveAt = nil
@@ -54,6 +60,16 @@ extension ClientProxyHandler {
             break
         }
         scheduleCheck(now: now)
+    }
+
+    /// The head took too long: a raw 408, whatever the parser has of it (nothing more is read), then close.
+    private func headTimedOut() {
+        guard let context, deadlines.awaitingHead else { return }
+        deadlines.awaitingHead = false
+        deadlines.headStartedAt = nil
+        parser.stop()
+        context.writeAndFlush(wrapOutboundOut(LocalResponse.headersTimedOut.closingBytes(allocator: context.channel.allocator)))
+            .assumeIsolated().whenComplete { _ in LingeringClose.close(context) }
     }
 
     func cancelDeadlineTimer() {

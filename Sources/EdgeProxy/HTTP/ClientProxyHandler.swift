@@ -53,30 +53,28 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     private var admitting = false
     /// The current request's `.end` arrived: parts from now on belong to the next (pipelined) request.
     private var requestEnded = true
-    private var parser: ClientRequestParser
+    var parser: ClientRequestParser
     /// Parts read while they can't be taken up yet (a decision pending, or pipelined), in order.
     private var held = CircularBuffer<ClientRequestParser.Part>()
 
     // Backpressure, flushes and timeouts.
     /// Parts written without a flush (a flush walks the whole pipeline: only when something waits for it).
     private var upstreamUnflushed = false
-    private var clientUnflushed = false
-    private var clientReadsHeld = false
-    private var clientReadPending = false
+    var clientUnflushed = false
+    var clientReadsHeld = false
+    var clientReadPending = false
     var deadlines: ClientDeadlines
     var deadlineTimer: Scheduled<Void>?
 
-    /// Before the HTTP codec: marks the head's first byte and writes the raw 408.
-    let headerTimeout: HeaderTimeoutHandler
     // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
-    private let phase: ConnectionPhase?
+    let phase: ConnectionPhase?
     var metrics: MetricsShard?
     private var windows: WindowRecorder?
     var record = ExchangeRecord()
 
     init(
-        contexts: ContextSwitch<ProxyConnectionContext>.Box, headerTimeout: HeaderTimeoutHandler,
-        phase: ConnectionPhase? = nil, client: IPAddress? = nil, scheme: String = "http"
+        contexts: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase? = nil, client: IPAddress? = nil,
+        scheme: String = "http"
     ) {
         self.contexts = contexts
         self.client = client
@@ -84,7 +82,6 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         self.shared = contexts.current
         self.deadlines = ClientDeadlines(headerTimeout: shared.headerTimeout, readTimeout: shared.readTimeout,
                                          idleTimeout: shared.idleTimeout)
-        self.headerTimeout = headerTimeout
         self.phase = phase
         self.parser = ClientRequestParser(maxHeaderSize: shared.limits.maxHeaderSize)
     }
@@ -132,6 +129,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        if deadlines.awaitingHead, deadlines.headStartedAt == nil { headStarted(context: context) }
         do {
             while let part = try parser.next(&buffer) {
                 if mustHold {
@@ -199,7 +197,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             pool = shared.pools.pool(for: context.eventLoop)
             adoptTimeouts(of: shared)
         }
-        headerTimeout.headReceived()
+        deadlines.awaitingHead = false
+        deadlines.headStartedAt = nil
         phase?.enter(.writing)
         shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
         record.begin(method: head.method, at: .now())
@@ -272,30 +271,6 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         }
     }
 
-    // MARK: backpressure on the client side
-
-    func read(context: ChannelHandlerContext) {
-        if clientReadsHeld {
-            clientReadPending = true
-        } else {
-            context.read()
-        }
-    }
-
-    private func releaseClientReads() {
-        guard clientReadsHeld else { return }
-        clientReadsHeld = false
-        if clientReadPending, let context {
-            clientReadPending = false
-            context.read()
-        }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        upstream?.handler.holdReads(!context.channel.isWritable)
-        context.fireChannelWritabilityChanged()
-    }
-
     // MARK: upstream → proxy (UpstreamConnectionDelegate)
 
     func upstreamResponsePart(_ part: HTTPClientResponsePart) {
@@ -338,17 +313,6 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .end:
             run(machine.responseEnd(upstreamKeepAlive: upstreamKeepAlive))
         }
-    }
-
-    func upstreamReadComplete() {
-        if clientUnflushed {
-            clientUnflushed = false
-            context?.flush()
-        }
-    }
-
-    func upstreamWritabilityChanged(isWritable: Bool) {
-        if isWritable { releaseClientReads() } else { clientReadsHeld = true }
     }
 
     func upstreamClosed() {
@@ -489,7 +453,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             return
         }
         requestHead = nil
-        headerTimeout.awaitNextHead()
+        deadlines.awaitingHead = true
         guard let context else { return }
         deadlines.idleSince = context.eventLoop.now
         takeHeld(context: context)

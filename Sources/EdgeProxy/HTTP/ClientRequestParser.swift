@@ -32,6 +32,12 @@ struct ClientRequestParser {
         self.maxHeaderSize = maxHeaderSize
     }
 
+    /// Nothing more is read (the connection is being closed with an answer of the proxy's own).
+    mutating func stop() {
+        stopped = true
+        carried = nil
+    }
+
     /// The next part from `input` (consumed as far as it goes); nil when `input` holds no more.
     mutating func next(_ input: inout ByteBuffer) throws -> Part? {
         guard !stopped else {

@@ -69,18 +69,15 @@ final class RESTListener: Sendable {
         try addHTTPHandlers(to: channel, contexts: box, phase: phase, client: client, scheme: shared.preamble.httpScheme)
     }
 
-    /// The HTTP/1.1 handlers of a client connection: the head-start marker and the proxy handler, which reads
-    /// requests and writes responses as bytes itself (it knows which request each response answers, and
-    /// serialises pipelined requests: NIO's pipelining assistance would stop and restart reading around every
-    /// response, two epoll_ctl calls a request).
+    /// The HTTP/1.1 handler of a client connection: the proxy handler reads requests and writes responses as
+    /// bytes itself (it knows which request each response answers, and serialises pipelined requests: NIO's
+    /// pipelining assistance would stop and restart reading around every response, two epoll_ctl calls a
+    /// request), and times the heads itself.
     static func addHTTPHandlers(
         to channel: any Channel, contexts box: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase?,
         client: IPAddress?, scheme: String
     ) throws {
-        let sync = channel.pipeline.syncOperations
-        let headerTimeout = HeaderTimeoutHandler(phase: phase)
-        try sync.addHandler(headerTimeout)
-        try sync.addHandler(ClientProxyHandler(
-            contexts: box, headerTimeout: headerTimeout, phase: phase, client: client, scheme: scheme))
+        try channel.pipeline.syncOperations.addHandler(
+            ClientProxyHandler(contexts: box, phase: phase, client: client, scheme: scheme))
     }
 }

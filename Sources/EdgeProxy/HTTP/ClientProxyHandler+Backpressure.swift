@@ -1,0 +1,38 @@
+import NIOCore
+
+/// The client handler's backpressure: client reads pause while the upstream (or the exchange) can't take more,
+/// the upstream's reads while the client can't; a flush only when something was written.
+extension ClientProxyHandler {
+    func read(context: ChannelHandlerContext) {
+        if clientReadsHeld {
+            clientReadPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    func releaseClientReads() {
+        guard clientReadsHeld else { return }
+        clientReadsHeld = false
+        if clientReadPending, let context {
+            clientReadPending = false
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        upstream?.handler.holdReads(!context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func upstreamReadComplete() {
+        if clientUnflushed {
+            clientUnflushed = false
+            context?.flush()
+        }
+    }
+
+    func upstreamWritabilityChanged(isWritable: Bool) {
+        if isWritable { releaseClientReads() } else { clientReadsHeld = true }
+    }
+}
