@@ -26,12 +26,15 @@ import Testing
         var parser = UpstreamResponseParser(maxHeadSize: 1024)
         for method in methods { parser.requestSent(method) }
         var responses: [Response] = []
-        func take(_ part: HTTPClientResponsePart) {
+        func take(_ part: UpstreamResponsePart) {
             switch part {
             case .head(let head):
-                responses.append(Response(status: Int(head.status.code), version: head.version,
-                                          headers: head.headers.map { "\($0.name): \($0.value)" }, body: "",
-                                          ended: false))
+                var fields: [String] = []
+                head.forEachField { name, value in
+                    fields.append(String(decoding: name, as: UTF8.self) + ": " + String(decoding: value, as: UTF8.self))
+                }
+                responses.append(Response(status: Int(head.status.code), version: head.version, headers: fields,
+                                          body: "", ended: false))
             case .body(let bytes):
                 responses[responses.count - 1].body += String(buffer: bytes)
             case .end:
@@ -203,6 +206,25 @@ import Testing
         #expect(error(longHead) == .headTooLarge)
         let longLine = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 2000)
         #expect(error(longLine) == .headTooLarge)
+    }
+
+    @Test(arguments: [
+        ("HTTP/1.1 200 OK\r\n\r\n", true, [String]()),
+        ("HTTP/1.1 200 OK\r\nConnection: Close\r\n\r\n", false, []),
+        ("HTTP/1.0 200 OK\r\n\r\n", false, []),
+        ("HTTP/1.0 200 OK\r\nConnection: keep-alive, X-Secret\r\nconnection: ,te \r\n\r\n", true, ["x-secret", "te"]),
+    ])
+    func keepAliveAndTheFieldsConnectionListsAreRead(head: String, keepAlive: Bool, listed: [String]) throws {
+        var parser = UpstreamResponseParser()
+        parser.requestSent(.HEAD)
+        var bytes = ByteBuffer(string: head)
+        guard case .head(let parsed)? = try parser.next(&bytes) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(parsed.isKeepAlive == keepAlive)
+        #expect(parsed.listed == listed)
+        #expect(!parsed.hasContentLength)
     }
 
     @Test func theConnectionIsIdleOnlyBetweenAnsweredRequests() throws {

@@ -71,6 +71,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     var metrics: MetricsShard?
     private var windows: WindowRecorder?
     var record = ExchangeRecord()
+    /// The rate-limit fields of the response under way are rendered here first (kept: no allocation a response).
+    private var rateLimitScratch: [UInt8] = []
 
     init(
         contexts: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase? = nil, client: IPAddress? = nil,
@@ -273,7 +275,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     // MARK: upstream → proxy (UpstreamConnectionDelegate)
 
-    func upstreamResponsePart(_ part: HTTPClientResponsePart) {
+    func upstreamResponsePart(_ part: UpstreamResponsePart) {
         deadlines.upstreamActiveAt = context?.eventLoop.now
         switch part {
         case .head(let head):
@@ -284,8 +286,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 return
             }
             // An HTTP/1.0 client cannot take a chunked body: such a response is delimited by closing.
-            let listed = HopByHopHeaders.listedNames(in: head.headers)
-            let hasLength = ClientResponseWriter.carriesContentLength(head.headers, listed: listed)
+            let hasLength = head.carriesContentLength
             if request.version.minor == 0, !hasLength {
                 closeClientAfterResponse = true
             }
@@ -293,8 +294,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             framing = ResponseFraming(status: head.status, requestMethod: request.method, version: request.version,
                                       hasContentLength: hasLength)
             let bytes = ClientResponseWriter.relayedHead(
-                head, listed: listed, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
-                requestID: requestID, allocator: context.channel.allocator
+                head, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
+                requestID: requestID, scratch: &rateLimitScratch, allocator: context.channel.allocator
             )
             responseInProgress = true
             record.status = Int(head.status.code)

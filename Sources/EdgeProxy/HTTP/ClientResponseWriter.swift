@@ -11,34 +11,30 @@ import NIOHTTP1
 enum ClientResponseWriter {
     /// The upstream's response head for the client: hop-by-hop fields dropped, the upstream's `X-Request-ID`
     /// replaced by the proxy's, framing fields as `framing` says, then the admission's fields (the
-    /// `X-RateLimit-*` family), the request id, and `Connection` for the client's side of keep-alive.
-    /// `listed`: the names the head's `Connection` field lists (`HopByHopHeaders.listedNames`, found once per
-    /// response for this and `carriesContentLength`).
+    /// `X-RateLimit-*` family, rendered into `scratch` first), the request id, and `Connection` for the client's
+    /// side of keep-alive. The upstream's field lines are copied as bytes.
     static func relayedHead(
-        _ head: HTTPResponseHead, listed: [String], framing: ResponseFraming, clientVersion: HTTPVersion,
-        keepAlive: Bool, admission: Admission, requestID: String, allocator: ByteBufferAllocator
+        _ head: UpstreamResponseHead, framing: ResponseFraming, clientVersion: HTTPVersion, keepAlive: Bool,
+        admission: Admission, requestID: String, scratch: inout [UInt8], allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        let source = head.headers
-        let rateLimit = renderedRateLimit(admission)
-        var size = 128 + rateLimit.count + requestID.utf8.count
-        for (name, value) in source { size += name.utf8.count + value.utf8.count + 4 }
+        render(admission, into: &scratch)
+        var size = 128 + head.fields.readableBytes + scratch.count + requestID.utf8.count
         for (name, value) in admission.responseHeaders { size += name.utf8.count + value.utf8.count + 4 }
         var buffer = allocator.buffer(capacity: size)
         writeStatusLine(head.status, version: clientVersion, into: &buffer)
-        for (name, value) in source where !HopByHopHeaders.isDropped(name, listed: listed) {
-            if ForwardedHeaders.Replaced(name) == .requestID { continue }
-            if !framing.keepsContentLength, HopByHopHeaders.equalsIgnoringCase(name, "content-length") { continue }
-            writeField(name, value, into: &buffer)
+        head.forEachField { name, value in
+            if HopByHopHeaders.isDropped(name, listed: head.listed) || HTTPWire.equalsIgnoringCase(name, "x-request-id")
+                || (!framing.keepsContentLength && HTTPWire.equalsIgnoringCase(name, "content-length")) {
+                return
+            }
+            buffer.writeBytes(name)
+            buffer.writeStaticString(": ")
+            buffer.writeBytes(value)
+            buffer.writeStaticString("\r\n")
         }
-        writeTail(framing: framing, rateLimit: rateLimit, admission: admission, own: [], requestID: requestID,
+        writeTail(framing: framing, rateLimit: scratch, admission: admission, own: [], requestID: requestID,
                   keepAlive: keepAlive, version: clientVersion, into: &buffer)
         return buffer
-    }
-
-    /// Whether the upstream's `Content-Length` reaches the client: present, and not named by the upstream's
-    /// `Connection` field (which drops it as hop-by-hop). The framing is decided on this, never on the raw head.
-    static func carriesContentLength(_ headers: HTTPHeaders, listed: [String]) -> Bool {
-        headers.contains(name: "content-length") && !listed.contains("content-length")
     }
 
     /// One of the proxy's own responses, head and body: JSON content type and length, then the same tail as a
@@ -114,10 +110,16 @@ enum ClientResponseWriter {
 
     /// The limiter's fields as `Name: value` lines (empty without a decision).
     private static func renderedRateLimit(_ admission: Admission) -> [UInt8] {
-        guard let decision = admission.rateLimit else { return [] }
         var lines: [UInt8] = []
+        render(admission, into: &lines)
+        return lines
+    }
+
+    /// The limiter's fields as `Name: value` lines into `lines`, replacing what it held (its storage kept).
+    private static func render(_ admission: Admission, into lines: inout [UInt8]) {
+        lines.removeAll(keepingCapacity: true)
+        guard let decision = admission.rateLimit else { return }
         lines.reserveCapacity(384)
         RateLimitHeaders.write(decision, into: &lines)
-        return lines
     }
 }

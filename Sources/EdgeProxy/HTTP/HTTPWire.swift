@@ -203,8 +203,15 @@ enum HTTPWire {
 
     /// ASCII case-insensitive comparison of field-name bytes with a lowercase name.
     static func equalsIgnoringCase(_ bytes: Bytes, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        return zip(bytes, expected).allSatisfy { ($0 | 0x20) == $1 }
+        equalsIgnoringCase(bytes, lowercase: UnsafeRawBufferPointer(start: lowercase.utf8Start,
+                                                                     count: lowercase.utf8CodeUnitCount))
+    }
+
+    /// ASCII case-insensitive equality of `bytes` with `lowercase` (already lowercase): only A-Z fold.
+    @inline(__always)
+    static func equalsIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ bytes: A, lowercase: B) -> Bool {
+        guard bytes.count == lowercase.count else { return false }
+        for (a, b) in zip(bytes, lowercase) where ((a >= 0x41 && a <= 0x5A) ? a | 0x20 : a) != b { return false }
+        return true
     }
 }

@@ -43,11 +43,19 @@ enum HopByHopHeaders {
     /// ASCII case-insensitive equality with a lowercase `lower`.
     @inline(__always)
     static func equalsIgnoringCase(_ name: String, _ lower: String) -> Bool {
-        guard name.utf8.count == lower.utf8.count else { return false }
-        for (a, b) in zip(name.utf8, lower.utf8) {
-            let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | 0x20 : a
-            if folded != b { return false }
+        HTTPWire.equalsIgnoringCase(name.utf8, lowercase: lower.utf8)
+    }
+
+    /// `isDropped` for a field name as received, for heads relayed as bytes (`ClientResponseWriter.relayedHead`).
+    static func isDropped(_ name: HTTPWire.Bytes, listed: [String]) -> Bool {
+        if let first = name.first {
+            switch first | 0x20 {
+            case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"):
+                if names.contains(where: { HTTPWire.equalsIgnoringCase(name, lowercase: $0.utf8) }) { return true }
+            default:
+                break
+            }
         }
-        return true
+        return !listed.isEmpty && listed.contains { HTTPWire.equalsIgnoringCase(name, lowercase: $0.utf8) }
     }
 }

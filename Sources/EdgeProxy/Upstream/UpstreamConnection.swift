@@ -4,7 +4,7 @@ import NIOHTTP1
 /// What an upstream connection reports to whoever is using it (a client connection's proxy handler).
 /// Called on the connection's event loop, which is always the client's own.
 protocol UpstreamConnectionDelegate: AnyObject {
-    func upstreamResponsePart(_ part: HTTPClientResponsePart)
+    func upstreamResponsePart(_ part: UpstreamResponsePart)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(isWritable: Bool)
     func upstreamClosed()

@@ -34,14 +34,14 @@ struct UpstreamResponseParser {
     var isIdle: Bool { body == nil && awaiting.isEmpty && carried == nil }
 
     /// The next part of a response from `input` (consumed as far as it goes); nil when `input` holds no more.
-    mutating func next(_ input: inout ByteBuffer) throws -> HTTPClientResponsePart? {
+    mutating func next(_ input: inout ByteBuffer) throws -> UpstreamResponsePart? {
         guard body != nil else { return try nextHead(&input) }
         switch try body!.next(&input) {
         case .bytes(let bytes):
             return .body(bytes)
         case .end:
             body = nil
-            return .end(nil)
+            return .end
         case nil:
             return nil
         }
@@ -49,15 +49,15 @@ struct UpstreamResponseParser {
 
     /// The connection ended: the end of a body delimited by the close, nil between responses (or in a head: the
     /// exchange fails for want of a response), or an error (a body cut short).
-    mutating func inputEnded() throws -> HTTPClientResponsePart? {
+    mutating func inputEnded() throws -> UpstreamResponsePart? {
         carried = nil
         guard body != nil else { return nil }
         _ = try body!.inputEnded()
         body = nil
-        return .end(nil)
+        return .end
     }
 
-    private mutating func nextHead(_ input: inout ByteBuffer) throws -> HTTPClientResponsePart? {
+    private mutating func nextHead(_ input: inout ByteBuffer) throws -> UpstreamResponsePart? {
         while true {
             guard input.readableBytes > 0 || carried != nil else { return nil }
             guard let method = awaiting.first else { throw ParseError.unsolicited }
@@ -83,17 +83,44 @@ struct UpstreamResponseParser {
                 framing = .untilClose
             }
             body = MessageBodyReader(framing, lineLimit: maxHeadSize)
-            return .head(HTTPResponseHead(version: parsed.version, status: HTTPResponseStatus(statusCode: parsed.status),
-                                          headers: parsed.headers))
+            return .head(UpstreamResponseHead(
+                version: parsed.version, status: HTTPResponseStatus(statusCode: parsed.status),
+                fields: head.getSlice(at: head.readerIndex + parsed.fields.lowerBound, length: parsed.fields.count)!,
+                isKeepAlive: parsed.version.minor == 0 ? parsed.connection.keepAlive : !parsed.connection.close,
+                hasContentLength: parsed.contentLength != nil, listed: parsed.connection.listed
+            ))
         }
     }
 
     struct ParsedHead {
         var version: HTTPVersion
         var status: Int
-        var headers: HTTPHeaders
+        /// Where the field lines are in the head's bytes.
+        var fields: Range<Int>
         var contentLength: Int?
         var chunked: Bool
+        var connection: ConnectionTokens
+    }
+
+    /// The tokens of the `Connection` fields.
+    struct ConnectionTokens {
+        var close = false
+        var keepAlive = false
+        /// The others, lowercased: field names that are hop-by-hop for this message.
+        var listed: [String] = []
+
+        mutating func add(_ value: HTTPWire.Bytes) {
+            for token in value.split(separator: 0x2C) {
+                let token = HTTPWire.trimmed(token)
+                if HTTPWire.equalsIgnoringCase(token, "close") {
+                    close = true
+                } else if HTTPWire.equalsIgnoringCase(token, "keep-alive") {
+                    keepAlive = true
+                } else if !token.isEmpty {
+                    listed.append(String(decoding: token, as: UTF8.self).lowercased())
+                }
+            }
+        }
     }
 
     /// Parses a head that ends with its blank line.
@@ -101,18 +128,21 @@ struct UpstreamResponseParser {
         var lines = HTTPWire.LineReader(bytes)
         guard let statusLine = try lines.next() else { throw ParseError.malformedStartLine }
         let (version, status) = try Self.statusLine(statusLine)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(8)
+        let fieldsStart = statusLine.endIndex + 2
+        var fieldsEnd = fieldsStart
         var length: Int?
         var codings = HTTPWire.Codings()
+        var connection = ConnectionTokens()
         while let line = try lines.next(), !line.isEmpty {
             let (name, value) = try HTTPWire.field(line)
             if HTTPWire.equalsIgnoringCase(name, "content-length") {
                 length = try HTTPWire.contentLength(value, previous: length)
             } else if HTTPWire.equalsIgnoringCase(name, "transfer-encoding") {
                 try codings.add(value)
+            } else if HTTPWire.equalsIgnoringCase(name, "connection") {
+                connection.add(value)
             }
-            headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            fieldsEnd = line.endIndex + 2
         }
         if codings.count > 0 {
             // RFC 9112 6.3: with a length as well the framing is ambiguous. Without chunked last, the body runs to
@@ -120,8 +150,8 @@ struct UpstreamResponseParser {
             guard length == nil, codings.chunked == 0 || (codings.chunked == 1 && codings.lastIsChunked)
             else { throw ParseError.invalidTransferEncoding }
         }
-        return ParsedHead(version: version, status: status, headers: headers, contentLength: length,
-                          chunked: codings.lastIsChunked)
+        return ParsedHead(version: version, status: status, fields: fieldsStart..<fieldsEnd, contentLength: length,
+                          chunked: codings.lastIsChunked, connection: connection)
     }
 
     /// `HTTP/1.x SP 3DIGIT [SP reason]`.
