@@ -46,15 +46,7 @@ struct ClientRequestParser {
         }
         do {
             guard body != nil else { return try nextHead(&input) }
-            switch try body!.next(&input) {
-            case .bytes(let bytes):
-                return .body(bytes)
-            case .end:
-                body = nil
-                return .end
-            case nil:
-                return nil
-            }
+            return try MessageBodyReader.nextPart(of: &body, &input, body: Part.body, end: .end)
         } catch {
             stopped = true
             throw error

@@ -76,6 +76,22 @@ struct MessageBodyReader {
         }
     }
 
+    /// The next piece of the body `reader` reads, as a part of the parser's own (`body` or `end`); the reader is
+    /// dropped once the body ended.
+    static func nextPart<Part>(
+        of reader: inout MessageBodyReader?, _ input: inout ByteBuffer, body: (ByteBuffer) -> Part, end: Part
+    ) throws -> Part? {
+        switch try reader!.next(&input) {
+        case .bytes(let bytes):
+            return body(bytes)
+        case .end:
+            reader = nil
+            return end
+        case nil:
+            return nil
+        }
+    }
+
     /// The connection ended: the end of a body delimited by the close, or an error (the body was cut short).
     mutating func inputEnded() throws -> Piece {
         guard state == .untilClose else { throw HTTPWire.ParseError.truncated }

@@ -36,15 +36,7 @@ struct UpstreamResponseParser {
     /// The next part of a response from `input` (consumed as far as it goes); nil when `input` holds no more.
     mutating func next(_ input: inout ByteBuffer) throws -> UpstreamResponsePart? {
         guard body != nil else { return try nextHead(&input) }
-        switch try body!.next(&input) {
-        case .bytes(let bytes):
-            return .body(bytes)
-        case .end:
-            body = nil
-            return .end
-        case nil:
-            return nil
-        }
+        return try MessageBodyReader.nextPart(of: &body, &input, body: UpstreamResponsePart.body, end: .end)
     }
 
     /// The connection ended: the end of a body delimited by the close, nil between responses (or in a head: the
