@@ -3,16 +3,17 @@
 # takes ~5 minutes and measures nginx and HAProxy too). For before/after comparisons of the relay's memory.
 #
 #   Benchmarks/harness/gateway_memory.sh [CONNECTIONS] [HOLD_SECONDS]     # defaults: 9700 5
+#   BIN=/path/to/other/ayaka-edge Benchmarks/harness/gateway_memory.sh     # another build (alternate two for an A/B)
 #
-# Starts the reference backend and ayaka-edge (release build, `.build-release`; built when missing) on free
+# Starts the reference backend and ayaka-edge (release build, `.build-release`, built when missing; or $BIN) on free
 # loopback ports with configs written to a temporary directory, opens CONNECTIONS identified WebSockets through
 # the proxy with harness/gateway_load.py, reads the proxy's RSS with all of them open, and stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 connections=${1:-9700}
 hold=${2:-5}
-bin="$PWD/.build-release/release/ayaka-edge"
-[ -x "$bin" ] || swift build -c release --product ayaka-edge --scratch-path .build-release 2>&1 | tail -n 1
+bin="${BIN:-$PWD/.build-release/release/ayaka-edge}"
+[ -x "$bin" ] || [ -n "${BIN:-}" ] || swift build -c release --product ayaka-edge --scratch-path .build-release 2>&1 | tail -n 1
 source Benchmarks/harness/common.sh
 start_backend "$bin"
 rest=$(free_port); gw=$(free_port); admin=$(free_port)

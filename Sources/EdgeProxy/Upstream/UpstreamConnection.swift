@@ -28,7 +28,8 @@ final class UpstreamConnection {
         self.handler = handler
     }
 
-    var isActive: Bool { channel.isActive && !handler.isClosed }
+    /// Open, and between responses with none awaited: only then may it carry (another) request.
+    var isActive: Bool { channel.isActive && !handler.isClosed && handler.isBetweenResponses }
 }
 
 /// An upstream channel's only handler: writes requests as bytes (the head from `ForwardedHeaders.upstreamRequest`,
@@ -43,6 +44,8 @@ final class UpstreamResponseHandler: ChannelDuplexHandler {
     /// Called when the connection closes without a delegate (idle in the pool); set once, by the pool.
     var onIdleClose: (() -> Void)?
     private(set) var isClosed = false
+    /// No response is under way or awaited on the connection.
+    var isBetweenResponses: Bool { parser.isIdle }
     private var readsHeld = false
     private var readPending = false
     private var context: ChannelHandlerContext?

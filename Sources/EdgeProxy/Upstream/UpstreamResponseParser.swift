@@ -30,7 +30,7 @@ struct UpstreamResponseParser {
         awaiting.append(method)
     }
 
-    /// Whether the connection is between responses with nothing awaited.
+    /// Whether the connection is between responses with nothing awaited (so it may go back to its pool).
     var isIdle: Bool { body == nil && awaiting.isEmpty && carried == nil }
 
     /// The next part of a response from `input` (consumed as far as it goes); nil when `input` holds no more.
