@@ -6,7 +6,7 @@ import NIOHTTP1
 enum ForwardedHeaders {
     /// The REST request head as it goes upstream, as bytes: `method target HTTP/1.1`, `upstreamFields` (with the
     /// request id, without `Expect`: the proxy answers `Expect: 100-continue` itself once it has decided to relay),
-    /// and the body's framing stated again for the upstream (`UpstreamResponseHandler` frames the body to match):
+    /// and the body's framing stated again for the upstream (`UpstreamConnectionHandler` frames the body to match):
     ///
     /// - a chunked body: `Transfer-Encoding: chunked`. The client's `Transfer-Encoding` is hop-by-hop and
     ///   dropped with the rest, and a body sent without it would be read upstream as the next request on the

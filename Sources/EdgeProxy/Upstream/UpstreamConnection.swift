@@ -16,13 +16,13 @@ protocol UpstreamConnectionDelegate: AnyObject {
 final class UpstreamConnection {
     let channel: any Channel
     let serverIndex: Int
-    let handler: UpstreamResponseHandler
+    let handler: UpstreamConnectionHandler
     /// Whether this connection already carried an exchange (a reused one may have been closed by the peer).
     var exchanges = 0
     /// Given back to the pool at (the pool closes it after its idle timeout).
     var idleSince = NIODeadline.uptimeNanoseconds(0)
 
-    init(channel: any Channel, serverIndex: Int, handler: UpstreamResponseHandler) {
+    init(channel: any Channel, serverIndex: Int, handler: UpstreamConnectionHandler) {
         self.channel = channel
         self.serverIndex = serverIndex
         self.handler = handler
@@ -35,7 +35,7 @@ final class UpstreamConnection {
 /// An upstream channel's only handler: writes requests as bytes (the head from `ForwardedHeaders.upstreamRequest`,
 /// the body framed to match), reads the responses itself (`UpstreamResponseParser`), hands their parts to the
 /// delegate, and lets it hold reads (backpressure: the upstream is read only while the client can take more).
-final class UpstreamResponseHandler: ChannelDuplexHandler {
+final class UpstreamConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

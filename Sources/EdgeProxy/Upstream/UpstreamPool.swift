@@ -179,14 +179,14 @@ final class UpstreamPool: @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Requests are written and responses read as bytes by the handler itself.
-                    try channel.pipeline.syncOperations.addHandler(UpstreamResponseHandler())
+                    try channel.pipeline.syncOperations.addHandler(UpstreamConnectionHandler())
                 }
             }
         bootstrap.connect(host: server.host, port: server.port).assumeIsolated().whenComplete { result in
             switch result {
             case .success(let channel):
                 do {
-                    let handler = try channel.pipeline.syncOperations.handler(type: UpstreamResponseHandler.self)
+                    let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
                     let connection = UpstreamConnection(channel: channel, serverIndex: index, handler: handler)
                     handler.onIdleClose = { [weak self, weak connection] in
                         if let connection { self?.remove(connection) }
