@@ -24,17 +24,24 @@ enum HopByHopHeaders {
     /// Whether a field stops at this hop: hop-by-hop by name, or named by the `Connection` field (`listed`).
     @inline(__always)
     static func isDropped(_ name: String, listed: [String]) -> Bool {
-        isHopByHop(name) || (!listed.isEmpty && listed.contains(where: { equalsIgnoringCase(name, $0) }))
+        isDropped(name.utf8, listed: listed)
+    }
+
+    /// `isDropped` for a name's bytes: a String's, or a field name as received (heads relayed as bytes,
+    /// `ClientResponseWriter.relayedHead`).
+    @inline(__always)
+    static func isDropped<Name: Collection<UInt8>>(_ name: Name, listed: [String]) -> Bool {
+        isHopByHop(name) || (!listed.isEmpty && listed.contains { HTTPWire.equalsIgnoringCase(name, lowercase: $0.utf8) })
     }
 
     /// Whether `name` is one of `names`, compared without case and without building a lowercased copy.
     @inline(__always)
-    static func isHopByHop(_ name: String) -> Bool {
+    static func isHopByHop<Name: Collection<UInt8>>(_ name: Name) -> Bool {
         // Cheap first-letter screen before the comparisons.
-        guard let first = name.utf8.first else { return false }
+        guard let first = name.first else { return false }
         switch first | 0x20 {
         case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"):
-            return names.contains { equalsIgnoringCase(name, $0) }
+            return names.contains { HTTPWire.equalsIgnoringCase(name, lowercase: $0.utf8) }
         default:
             return false
         }
@@ -44,18 +51,5 @@ enum HopByHopHeaders {
     @inline(__always)
     static func equalsIgnoringCase(_ name: String, _ lower: String) -> Bool {
         HTTPWire.equalsIgnoringCase(name.utf8, lowercase: lower.utf8)
-    }
-
-    /// `isDropped` for a field name as received, for heads relayed as bytes (`ClientResponseWriter.relayedHead`).
-    static func isDropped(_ name: HTTPWire.Bytes, listed: [String]) -> Bool {
-        if let first = name.first {
-            switch first | 0x20 {
-            case UInt8(ascii: "c"), UInt8(ascii: "k"), UInt8(ascii: "p"), UInt8(ascii: "t"), UInt8(ascii: "u"):
-                if names.contains(where: { HTTPWire.equalsIgnoringCase(name, lowercase: $0.utf8) }) { return true }
-            default:
-                break
-            }
-        }
-        return !listed.isEmpty && listed.contains { HTTPWire.equalsIgnoringCase(name, lowercase: $0.utf8) }
     }
 }
