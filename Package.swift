@@ -153,7 +153,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Fuzzing by property-based tests: random and mutated HTTP requests through the REST pipeline in an
-        // EmbeddedChannel, random and mutated YAML through ConfigLoader. `AYAKA_FUZZ_COUNT` sets the size.
+        // EmbeddedChannel, requests and responses through the HTTP/1.1 parsers whole and in pieces, random and
+        // mutated YAML through ConfigLoader. `AYAKA_FUZZ_COUNT` sets the size.
         .testTarget(
             name: "FuzzTests",
             dependencies: [

@@ -72,6 +72,7 @@ struct ClientRequestParser {
             if requestLineTooLong(carried) { throw ParseError.uriTooLong }
             return nil
         }
+        if requestLineTooLong(head) { throw ParseError.uriTooLong }  // as it would be, had the head come in pieces
         let request = try head.withUnsafeReadableBytes { try parseHead($0) }
         let verdict = RequestHeadValidator.validate(request)
         switch verdict {

@@ -26,22 +26,32 @@ enum HTTPWire {
 
     /// A whole head, up to and including its blank line, once it has arrived: from `input`, or from what an
     /// earlier read left in `carried` (then the bytes after the head go back into `input`). With no blank line
-    /// yet, `carried` keeps the start; more than `limit` bytes of it is an error.
+    /// yet, `carried` keeps the start. A head over `limit` bytes is an error however its bytes arrive: whole or
+    /// still coming (then `carried` holds them, for the caller to tell which part was too long).
     static func takeHead(_ input: inout ByteBuffer, carried: inout ByteBuffer?, limit: Int) throws -> ByteBuffer? {
         if carried == nil, let end = headEnd(in: input, from: input.readerIndex) {
-            return input.readSlice(length: end - input.readerIndex)
+            let head = input.readSlice(length: end - input.readerIndex)!
+            guard head.readableBytes <= limit else {
+                carried = head
+                throw ParseError.headTooLarge
+            }
+            return head
         }
         var pending = carried ?? ByteBuffer()
         // The blank line may straddle the reads: search again from just before the new bytes.
         let searchFrom = max(pending.readerIndex, pending.writerIndex - 3)
         pending.writeBuffer(&input)
         if let end = headEnd(in: pending, from: searchFrom) {
-            let head = pending.readSlice(length: end - pending.readerIndex)
+            let head = pending.readSlice(length: end - pending.readerIndex)!
+            guard head.readableBytes <= limit else {
+                carried = head
+                throw ParseError.headTooLarge
+            }
             if pending.readableBytes > 0 { input = pending }
             carried = nil
             return head
         }
-        carried = pending  // over the limit too, for the caller to tell which part was too long
+        carried = pending
         guard pending.readableBytes <= limit else { throw ParseError.headTooLarge }
         return nil
     }
@@ -63,8 +73,8 @@ enum HTTPWire {
         }
     }
 
-    /// One CRLF-terminated line (without the CRLF), once it has arrived; the start of one is carried over,
-    /// up to `limit` bytes.
+    /// One CRLF-terminated line (without the CRLF), once it has arrived; the start of one is carried over. A line
+    /// over `limit` bytes is an error however it arrives.
     static func takeLine(_ input: inout ByteBuffer, carried: inout ByteBuffer?, limit: Int) throws -> ByteBuffer? {
         var pending: ByteBuffer
         if var earlier = carried {
@@ -75,10 +85,12 @@ enum HTTPWire {
             input.moveReaderIndex(to: input.writerIndex)
         }
         guard let newline = pending.withUnsafeReadableBytes({ $0.firstIndex(of: 0x0A) }) else {
-            guard pending.readableBytes <= limit else { throw ParseError.headTooLarge }
+            guard pending.readableBytes <= limit + 1 else { throw ParseError.headTooLarge }  // the line and its CR
             carried = pending.readableBytes > 0 ? pending : nil
             return nil
         }
+        // Too long first: in pieces, a line that long is refused before its end arrives.
+        guard newline <= limit + 1 else { throw ParseError.headTooLarge }
         guard newline > 0, pending.getInteger(at: pending.readerIndex + newline - 1, as: UInt8.self) == 0x0D else {
             throw ParseError.malformedField  // a bare LF
         }
