@@ -26,6 +26,42 @@ import Testing
 
     private static let maxHeaderSize = 512
 
+    /// Feeds `input` to `next` in pieces of `cut` bytes, handing each part to `take`; nil when `next` threw.
+    private static func feed<Part>(
+        _ input: [UInt8], cut: Int, _ next: (inout ByteBuffer) throws -> Part?, _ take: (Part) -> Void
+    ) -> HTTPWire.ParseError? {
+        var rest = ByteBuffer(bytes: input)
+        do {
+            while rest.readableBytes > 0 {
+                var read = rest.readSlice(length: min(cut, rest.readableBytes))!
+                while let part = try next(&read) { take(part) }
+                #expect(read.readableBytes == 0, "the parser leaves no input unread")
+            }
+        } catch {
+            return error as? HTTPWire.ParseError ?? .truncated
+        }
+        return nil
+    }
+
+    /// Mutations of `corpus` and random bytes, each read by `read` whole and cut: the readings must agree.
+    private static func checkCuts(
+        _ name: String, corpus: [String], tokens: [[UInt8]], read: @escaping @Sendable ([UInt8], Int) -> Reading
+    ) async {
+        let inputs = Fuzz.Tally()
+        let started = ContinuousClock.now
+        await propertyCheck(
+            count: Fuzz.count, input: Gen.int(in: 0...(corpus.count)), Fuzz.mutations, Fuzz.noise, Gen.int(in: 1...64)
+        ) { index, mutations, noise, cut in
+            inputs.add()
+            let base = index < corpus.count ? Array(corpus[index].utf8) : noise
+            let input = Fuzz.mutate(base, with: mutations, tokens: tokens)
+            let whole = read(input, max(input.count, 1))
+            let pieces = read(input, cut)
+            #expect(whole == pieces, "\(String(decoding: input, as: UTF8.self).debugDescription) cut at \(cut)")
+        }
+        Fuzz.report(name, inputs: inputs.count, since: started)
+    }
+
     // MARK: requests
 
     static let requests: [String] = [
@@ -40,46 +76,24 @@ import Testing
         "1a\r\n", ";ext", "GET / HTTP/1.1\r\n", "Host: a\r\n", "HTTP/1.1", "ffff\r\n", "\t", "x",
     ].map { Array($0.utf8) }
 
-    private func readRequests(_ input: [UInt8], cut: Int) -> Reading {
-        var parser = ClientRequestParser(maxHeaderSize: Self.maxHeaderSize)
+    private static func readRequests(_ input: [UInt8], cut: Int) -> Reading {
+        var parser = ClientRequestParser(maxHeaderSize: maxHeaderSize)
         var messages: [Message] = []
-        var rest = ByteBuffer(bytes: input)
-        do {
-            while rest.readableBytes > 0 {
-                var read = rest.readSlice(length: min(cut, rest.readableBytes))!
-                while let part = try parser.next(&read) {
-                    switch part {
-                    case .head(let head, let framing):
-                        messages.append(Message(head: "\(head.method.rawValue) \(head.uri) \(head.version) \(framing)"))
-                    case .body(let bytes):
-                        messages[messages.count - 1].body += bytes.readableBytesView
-                    case .end:
-                        messages[messages.count - 1].ended = true
-                    }
-                }
-                #expect(read.readableBytes == 0, "the parser leaves no input unread")
+        let error = feed(input, cut: cut, { try parser.next(&$0) }) { part in
+            switch part {
+            case .head(let head, let framing):
+                messages.append(Message(head: "\(head.method.rawValue) \(head.uri) \(head.version) \(framing)"))
+            case .body(let bytes):
+                messages[messages.count - 1].body += bytes.readableBytesView
+            case .end:
+                messages[messages.count - 1].ended = true
             }
-        } catch {
-            return .refused(error as! HTTPWire.ParseError)
         }
-        return .messages(messages)
+        return error.map(Reading.refused) ?? .messages(messages)
     }
 
     @Test func requestsReadTheSameHoweverTheyAreCut() async {
-        let inputs = Fuzz.Tally()
-        let started = ContinuousClock.now
-        await propertyCheck(
-            count: Fuzz.count,
-            input: Gen.int(in: 0...(Self.requests.count)), Fuzz.mutations, Fuzz.noise, Gen.int(in: 1...64)
-        ) { index, mutations, noise, cut in
-            inputs.add()
-            let base = index < Self.requests.count ? Array(Self.requests[index].utf8) : noise
-            let input = Fuzz.mutate(base, with: mutations, tokens: Self.requestTokens)
-            let whole = readRequests(input, cut: max(input.count, 1))
-            let pieces = readRequests(input, cut: cut)
-            #expect(whole == pieces, "\(String(decoding: input, as: UTF8.self).debugDescription) cut at \(cut)")
-        }
-        Fuzz.report("request parser", inputs: inputs.count, since: started)
+        await Self.checkCuts("request parser", corpus: Self.requests, tokens: Self.requestTokens, read: Self.readRequests)
     }
 
     // MARK: responses
@@ -99,9 +113,9 @@ import Testing
     /// The methods the responses answer: a HEAD's answer has no body, whatever its head says.
     static let methods: [HTTPMethod] = [.GET, .HEAD, .GET, .POST, .GET]
 
-    private func readResponses(_ input: [UInt8], cut: Int) -> Reading {
-        var parser = UpstreamResponseParser(maxHeadSize: Self.maxHeaderSize)
-        for method in Self.methods { parser.requestSent(method) }
+    private static func readResponses(_ input: [UInt8], cut: Int) -> Reading {
+        var parser = UpstreamResponseParser(maxHeadSize: maxHeaderSize)
+        for method in methods { parser.requestSent(method) }
         var messages: [Message] = []
         func take(_ part: UpstreamResponsePart) {
             switch part {
@@ -114,34 +128,17 @@ import Testing
                 messages[messages.count - 1].ended = true
             }
         }
-        var rest = ByteBuffer(bytes: input)
+        if let error = feed(input, cut: cut, { try parser.next(&$0) }, take) { return .refused(error) }
         do {
-            while rest.readableBytes > 0 {
-                var read = rest.readSlice(length: min(cut, rest.readableBytes))!
-                while let part = try parser.next(&read) { take(part) }
-                #expect(read.readableBytes == 0, "the parser leaves no input unread")
-            }
             if let part = try parser.inputEnded() { take(part) }
         } catch {
-            return .refused(error as! HTTPWire.ParseError)
+            return .refused(error as? HTTPWire.ParseError ?? .truncated)
         }
         return .messages(messages)
     }
 
     @Test func responsesReadTheSameHoweverTheyAreCut() async {
-        let inputs = Fuzz.Tally()
-        let started = ContinuousClock.now
-        await propertyCheck(
-            count: Fuzz.count,
-            input: Gen.int(in: 0...(Self.responses.count)), Fuzz.mutations, Fuzz.noise, Gen.int(in: 1...64)
-        ) { index, mutations, noise, cut in
-            inputs.add()
-            let base = index < Self.responses.count ? Array(Self.responses[index].utf8) : noise
-            let input = Fuzz.mutate(base, with: mutations, tokens: Self.responseTokens)
-            let whole = readResponses(input, cut: max(input.count, 1))
-            let pieces = readResponses(input, cut: cut)
-            #expect(whole == pieces, "\(String(decoding: input, as: UTF8.self).debugDescription) cut at \(cut)")
-        }
-        Fuzz.report("response parser", inputs: inputs.count, since: started)
+        await Self.checkCuts("response parser", corpus: Self.responses, tokens: Self.responseTokens,
+                             read: Self.readResponses)
     }
 }
