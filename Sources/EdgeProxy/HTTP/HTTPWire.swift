@@ -122,12 +122,17 @@ enum HTTPWire {
     /// `name ":" OWS value OWS`, the name a token (no space before the colon), the value without controls. A line
     /// that starts with whitespace (obs-fold, RFC 9112 5.2) has no token before its colon: refused too.
     static func field(_ line: Bytes) throws -> (name: Bytes, value: Bytes) {
-        guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex else { throw ParseError.malformedField }
-        let name = line[line.startIndex..<colon]
-        guard name.allSatisfy(isTokenByte) else { throw ParseError.malformedField }
-        let value = trimmed(line[(colon + 1)...])
-        guard !value.contains(where: isControl) else { throw ParseError.malformedField }
+        guard let (name, value) = split(line), !name.isEmpty, name.allSatisfy(isTokenByte),
+              !value.contains(where: isControl)
+        else { throw ParseError.malformedField }
         return (name, value)
+    }
+
+    /// A field line cut at its first colon, the value without OWS: no checks (for lines `field` already passed).
+    @inline(__always)
+    static func split(_ line: Bytes) -> (name: Bytes, value: Bytes)? {
+        guard let colon = line.firstIndex(of: 0x3A) else { return nil }
+        return (line[line.startIndex..<colon], trimmed(line[(colon + 1)...]))
     }
 
     /// `1*HEXDIG [; extensions]`, extensions ignored.
