@@ -32,6 +32,29 @@ import Testing
         #expect(health.statusTable(now: t0).contains("127.0.0.1:1"))
     }
 
+    /// A success between failures resets the count (the lock-free path for clean servers must not skip it), and the
+    /// failures column of `/status` follows.
+    @Test func aSuccessResetsTheFailureCount() {
+        var settings = EdgeConfig.Upstreams.Health()
+        settings.maxFails = 2
+        let health = UpstreamHealth(
+            servers: [UpstreamURL(parsing: "http://127.0.0.1:1")!, UpstreamURL(parsing: "http://127.0.0.1:2")!],
+            settings: settings)
+        health.recordSuccess(1)
+        health.recordFailure(0)
+        #expect(health.statusTable().split(separator: "\n")[2].split(separator: " ")[2] == "1")
+        health.recordSuccess(0)
+        #expect(health.statusTable().split(separator: "\n")[2].split(separator: " ")[2] == "0")
+        health.recordFailure(0)
+        #expect(health.isUsable(0))
+        health.recordFailure(0)
+        #expect(!health.isUsable(0))
+        #expect(health.isUsable(1))
+        health.recordSuccess(0)
+        #expect(health.isUsable(0))
+        #expect(health.state(0) == .healthy)
+    }
+
     @Test func withActiveChecksOnlyPassingChecksBringAServerBack() {
         var settings = EdgeConfig.Upstreams.Health()
         settings.maxFails = 1

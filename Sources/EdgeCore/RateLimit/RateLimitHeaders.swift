@@ -21,12 +21,10 @@ public enum RateLimitHeaders {
     /// Appends every header as `Name: value\r\n`. `draftFields` adds `RateLimit-Policy` and `RateLimit`.
     public static func write(_ decision: RateLimitDecision, into buffer: inout [UInt8], draftFields: Bool = true) {
         forEachField(decision, draftFields: draftFields) { name, value in
-            buffer += name.utf8
-            buffer.append(UInt8(ascii: ":"))
-            buffer.append(UInt8(ascii: " "))
+            ASCII.append(name, to: &buffer)
+            ASCII.append(": ", to: &buffer)
             value(&buffer)
-            buffer.append(UInt8(ascii: "\r"))
-            buffer.append(UInt8(ascii: "\n"))
+            ASCII.append("\r\n", to: &buffer)
         }
     }
 
@@ -35,7 +33,7 @@ public enum RateLimitHeaders {
     @inline(__always)
     private static func forEachField(
         _ decision: RateLimitDecision, draftFields: Bool,
-        _ field: (String, (inout [UInt8]) -> Void) -> Void
+        _ field: (StaticString, (inout [UInt8]) -> Void) -> Void
     ) {
         field("X-RateLimit-Bucket") { appendBucket(decision, to: &$0) }
         field("X-RateLimit-Limit") { ASCII.appendDecimal(Int64(decision.limit), to: &$0) }

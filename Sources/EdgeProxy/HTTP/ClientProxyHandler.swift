@@ -276,7 +276,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // MARK: upstream → proxy (UpstreamConnectionDelegate)
 
     func upstreamResponsePart(_ part: UpstreamResponsePart) {
-        deadlines.upstreamActiveAt = context?.eventLoop.now
+        // The upstream's read timeout restarts once per read, in `upstreamReadComplete`.
         switch part {
         case .head(let head):
             upstreamKeepAlive = head.isKeepAlive

@@ -18,22 +18,25 @@ enum ClientResponseWriter {
         admission: Admission, requestID: String, scratch: inout [UInt8], allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         render(admission, into: &scratch)
-        var size = 128 + head.fields.readableBytes + scratch.count + requestID.utf8.count
-        for (name, value) in admission.responseHeaders { size += name.utf8.count + value.utf8.count + 4 }
-        var buffer = allocator.buffer(capacity: size)
-        writeStatusLine(head.status, version: clientVersion, into: &buffer)
-        head.forEachField { name, value in
-            if HopByHopHeaders.isDropped(name, listed: head.listed) || HTTPWire.equalsIgnoringCase(name, "x-request-id")
-                || (!framing.keepsContentLength && HTTPWire.equalsIgnoringCase(name, "content-length")) {
-                return
+        // A field line may grow by one byte (the space after the colon), and is at least 4 bytes long (`x:` CRLF).
+        let bound = HeadWriter.statusLineBound(head.status) + head.fields.readableBytes * 5 / 4 + 1
+            + tailBound(rateLimit: scratch, admission: admission, own: [], requestID: requestID)
+        var buffer = allocator.buffer(capacity: bound)
+        HeadWriter.write(into: &buffer, bound: bound) { writer in
+            writer.statusLine(head.status, version: clientVersion)
+            head.forEachField { name, value in
+                if HopByHopHeaders.isDropped(name, listed: head.listed) || HTTPWire.equalsIgnoringCase(name, "x-request-id")
+                    || (!framing.keepsContentLength && HTTPWire.equalsIgnoringCase(name, "content-length")) {
+                    return
+                }
+                writer.append(name)
+                writer.append(": ")
+                writer.append(value)
+                writer.append("\r\n")
             }
-            buffer.writeBytes(name)
-            buffer.writeStaticString(": ")
-            buffer.writeBytes(value)
-            buffer.writeStaticString("\r\n")
+            writeTail(framing: framing, rateLimit: scratch, admission: admission, own: [], requestID: requestID,
+                      keepAlive: keepAlive, version: clientVersion, into: &writer)
         }
-        writeTail(framing: framing, rateLimit: scratch, admission: admission, own: [], requestID: requestID,
-                  keepAlive: keepAlive, version: clientVersion, into: &buffer)
         return buffer
     }
 
@@ -47,65 +50,64 @@ enum ClientResponseWriter {
                                       hasContentLength: true)
         let rateLimit = admission.map(renderedRateLimit) ?? []
         let bodyLength = response.body.utf8.count
-        var size = 160 + rateLimit.count + requestID.utf8.count + bodyLength
-        for (name, value) in response.headers { size += name.utf8.count + value.utf8.count + 4 }
-        for (name, value) in admission?.responseHeaders ?? [] { size += name.utf8.count + value.utf8.count + 4 }
-        var buffer = allocator.buffer(capacity: size)
-        writeStatusLine(response.status, version: version, into: &buffer)
-        writeField("Content-Type", "application/json", into: &buffer)
-        if framing.keepsContentLength { writeField("Content-Length", String(bodyLength), into: &buffer) }
-        writeTail(framing: framing, rateLimit: rateLimit, admission: admission, own: response.headers,
-                  requestID: requestID, keepAlive: keepAlive, version: version, into: &buffer)
+        // `Content-Type: application/json` and `Content-Length: ` with up to 20 digits, each with CRLF.
+        let bound = HeadWriter.statusLineBound(response.status) + 32 + 38
+            + tailBound(rateLimit: rateLimit, admission: admission, own: response.headers, requestID: requestID)
+        var buffer = allocator.buffer(capacity: bound + bodyLength)
+        HeadWriter.write(into: &buffer, bound: bound) { writer in
+            writer.statusLine(response.status, version: version)
+            writer.append("Content-Type: application/json\r\n")
+            if framing.keepsContentLength {
+                writer.append("Content-Length: ")
+                writer.appendDecimal(bodyLength)
+                writer.append("\r\n")
+            }
+            writeTail(framing: framing, rateLimit: rateLimit, admission: admission, own: response.headers,
+                      requestID: requestID, keepAlive: keepAlive, version: version, into: &writer)
+        }
         if !framing.suppressed { buffer.writeString(response.body) }
         return buffer
     }
 
     /// The interim `100 Continue` (RFC 9110 section 10.1.1), sent once the proxy has decided to relay a body.
     static func continueHead(version: HTTPVersion, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 32)
-        writeStatusLine(.continue, version: version, into: &buffer)
-        buffer.writeStaticString("\r\n")
+        let bound = HeadWriter.statusLineBound(.continue) + 2
+        var buffer = allocator.buffer(capacity: bound)
+        HeadWriter.write(into: &buffer, bound: bound) { writer in
+            writer.statusLine(.continue, version: version)
+            writer.append("\r\n")
+        }
         return buffer
-    }
-
-    /// `HTTP/1.1 200 OK` and CRLF, as NIO's encoder writes it.
-    static func writeStatusLine(_ status: HTTPResponseStatus, version: HTTPVersion, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString("HTTP/")
-        buffer.writeString(String(version.major))
-        buffer.writeStaticString(".")
-        buffer.writeString(String(version.minor))
-        buffer.writeStaticString(" ")
-        buffer.writeString(String(status.code))
-        buffer.writeStaticString(" ")
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
-    }
-
-    @inline(__always)
-    static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
-        buffer.writeString(name)
-        buffer.writeStaticString(": ")
-        buffer.writeString(value)
-        buffer.writeStaticString("\r\n")
     }
 
     /// The fields every response ends with, in the order NIO's encoder left them (its `transfer-encoding`
     /// last), and the blank line.
     private static func writeTail(
         framing: ResponseFraming, rateLimit: [UInt8], admission: Admission?, own: [(String, String)],
-        requestID: String, keepAlive: Bool, version: HTTPVersion, into buffer: inout ByteBuffer
+        requestID: String, keepAlive: Bool, version: HTTPVersion, into writer: inout HeadWriter
     ) {
-        buffer.writeBytes(rateLimit)
-        for (name, value) in admission?.responseHeaders ?? [] { writeField(name, value, into: &buffer) }
-        for (name, value) in own { writeField(name, value, into: &buffer) }
-        if !requestID.isEmpty { writeField("X-Request-ID", requestID, into: &buffer) }
+        writer.append(rateLimit)
+        for (name, value) in admission?.responseHeaders ?? [] { writer.field(name, value) }
+        for (name, value) in own { writer.field(name, value) }
+        if !requestID.isEmpty { writer.field("X-Request-ID", requestID) }
         if !keepAlive {
-            writeField("Connection", "close", into: &buffer)
+            writer.append("Connection: close\r\n")
         } else if version.major == 1, version.minor == 0 {
-            writeField("Connection", "keep-alive", into: &buffer)
+            writer.append("Connection: keep-alive\r\n")
         }
-        if framing.announcesChunked { writeField("transfer-encoding", "chunked", into: &buffer) }
-        buffer.writeStaticString("\r\n")
+        if framing.announcesChunked { writer.append("transfer-encoding: chunked\r\n") }
+        writer.append("\r\n")
+    }
+
+    /// An upper bound of `writeTail`'s length.
+    private static func tailBound(
+        rateLimit: [UInt8], admission: Admission?, own: [(String, String)], requestID: String
+    ) -> Int {
+        var size = rateLimit.count + requestID.utf8.count
+            + 16 /* X-Request-ID: CRLF */ + 24 /* Connection: keep-alive CRLF */ + 28 /* transfer-encoding */ + 2
+        for (name, value) in admission?.responseHeaders ?? [] { size += name.utf8.count + value.utf8.count + 4 }
+        for (name, value) in own { size += name.utf8.count + value.utf8.count + 4 }
+        return size
     }
 
     /// The limiter's fields as `Name: value` lines (empty without a decision).

@@ -25,6 +25,10 @@ final class UpstreamHealth: Sendable {
     let names: [String]
     private let settings: EdgeConfig.Upstreams.Health
     private let servers: Mutex<[Server]>
+    /// How many servers have a failure on record or are out of rotation, kept under the lock. While it is 0 (the
+    /// usual case) a request's `isUsable` and `recordSuccess` change and learn nothing, and skip the lock: every
+    /// loop's pool calls them once per exchange, and the lock and the shared counters bounced between the cores.
+    private let unclean = Atomic<Int>(0)
 
     init(servers: [UpstreamURL], settings: EdgeConfig.Upstreams.Health) {
         names = servers.map { $0.hostPort.description }
@@ -44,13 +48,13 @@ final class UpstreamHealth: Sendable {
     }
 
     /// Whether a request may go to this server now.
-    func isUsable(_ index: Int, now: NIODeadline = .now()) -> Bool {
-        state(index, now: now) != .ejected
+    func isUsable(_ index: Int, now: NIODeadline? = nil) -> Bool {
+        unclean.load(ordering: .relaxed) == 0 || state(index, now: now ?? .now()) != .ejected
     }
 
     /// A request or a check failed on this server.
     func recordFailure(_ index: Int, now: NIODeadline = .now()) {
-        servers.withLock { servers in
+        changing(index) { servers in
             servers[index].consecutiveFailures += 1
             servers[index].consecutiveSuccesses = 0
             let probing = Self.state(of: servers[index], now: now) == .probing
@@ -65,7 +69,11 @@ final class UpstreamHealth: Sendable {
 
     /// A request was answered (any status: the server is up), or a check passed.
     func recordSuccess(_ index: Int, fromCheck: Bool = false) {
-        servers.withLock { servers in
+        // All clean: a request's success would only count toward a threshold that only checks use (and a failure
+        // resets). A failure recorded by another loop at this moment may or may not be reset: either order is
+        // one the two events could have had.
+        guard fromCheck || unclean.load(ordering: .relaxed) > 0 else { return }
+        changing(index) { servers in
             servers[index].consecutiveFailures = 0
             // With active checks, only checks count toward bringing a server back.
             if fromCheck || !activeChecks { servers[index].consecutiveSuccesses += 1 }
@@ -76,6 +84,20 @@ final class UpstreamHealth: Sendable {
                 servers[index].ejectedUntil = nil
             }
         }
+    }
+
+    /// Runs `change` on the servers under the lock and keeps `unclean` in step with server `index`.
+    private func changing(_ index: Int, _ change: (inout [Server]) -> Void) {
+        servers.withLock { servers in
+            let wasClean = Self.isClean(servers[index])
+            change(&servers)
+            let isClean = Self.isClean(servers[index])
+            if wasClean != isClean { unclean.add(isClean ? -1 : 1, ordering: .relaxed) }
+        }
+    }
+
+    private static func isClean(_ server: Server) -> Bool {
+        server.consecutiveFailures == 0 && server.ejectedUntil == nil
     }
 
     /// `upstream_health:` rows for `/status`.

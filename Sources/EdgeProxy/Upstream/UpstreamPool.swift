@@ -65,12 +65,11 @@ final class UpstreamPool: @unchecked Sendable {
     func acquire(_ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
         eventLoop.preconditionInEventLoop()
         guard !servers.isEmpty else { return completion(.failure(UpstreamConnectError.noServers)) }
-        let now = NIODeadline.now()
         // The next server in turn that is in rotation.
         var first: Int? = nil
         for offset in 0..<servers.count {
             let candidate = (nextServer + offset) % servers.count
-            if health?.isUsable(candidate, now: now) ?? true {
+            if health?.isUsable(candidate) ?? true {
                 first = candidate
                 break
             }
