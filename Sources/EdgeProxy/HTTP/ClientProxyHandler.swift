@@ -131,7 +131,6 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        if deadlines.awaitingHead, deadlines.headStartedAt == nil { headStarted(context: context) }
         do {
             while let part = try parser.next(&buffer) {
                 if mustHold {
@@ -143,7 +142,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             }
         } catch {
             refuseMalformed(error as? HTTPWire.ParseError, context: context)
+            return
         }
+        // Part of a head is in: the header timeout runs from now. A head that came whole never needed it (nor the
+        // Reading state of `/status`, which it passed through within this read).
+        if deadlines.awaitingHead, deadlines.headStartedAt == nil, parser.holdsPartialHead { headStarted(context: context) }
     }
 
     /// Parts can't be taken up while a decision is pending, while the previous request is still being

@@ -28,6 +28,9 @@ struct ClientRequestParser {
     /// A head's framing was refused, or the bytes were malformed: nothing more is read.
     private var stopped = false
 
+    /// The start of a head is in and its end is not.
+    var holdsPartialHead: Bool { carried != nil }
+
     init(maxHeaderSize: Int) {
         self.maxHeaderSize = maxHeaderSize
     }
