@@ -114,12 +114,12 @@ struct ClientRequestParser {
 
     /// The method (a token), the request target (visible ASCII), and the version (1.0 or 1.1).
     private static func requestLine(_ line: HTTPWire.Bytes) throws -> (HTTPWire.Bytes, HTTPWire.Bytes, HTTPVersion) {
-        guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > line.startIndex else {
+        guard let firstSpace = HTTPWire.firstIndex(of: 0x20, in: line), firstSpace > line.startIndex else {
             throw ParseError.malformedStartLine
         }
         let method = line[line.startIndex..<firstSpace]
         let afterMethod = line[(firstSpace + 1)...]
-        guard let secondSpace = afterMethod.firstIndex(of: 0x20), secondSpace > afterMethod.startIndex else {
+        guard let secondSpace = HTTPWire.firstIndex(of: 0x20, in: afterMethod), secondSpace > afterMethod.startIndex else {
             throw ParseError.malformedStartLine
         }
         let target = afterMethod[afterMethod.startIndex..<secondSpace]

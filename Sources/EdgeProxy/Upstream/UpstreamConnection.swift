@@ -40,7 +40,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    weak var delegate: (any UpstreamConnectionDelegate)?
+    weak var delegate: (any UpstreamConnectionDelegate)? {
+        didSet { delegateChanges &+= 1 }
+    }
+    /// Counts the delegate's changes: a read loads the weak reference once, and again only if a part changed it.
+    private var delegateChanges = 0
     /// Called when the connection closes without a delegate (idle in the pool); set once, by the pool.
     var onIdleClose: (() -> Void)?
     private(set) var isClosed = false
@@ -58,11 +62,17 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        var current = delegate
+        var seen = delegateChanges
         do {
             // Bytes on a pooled idle connection are unsolicited: the parser refuses them.
             while let part = try parser.next(&buffer) {
-                guard let delegate else { return context.close(promise: nil) }
-                delegate.upstreamResponsePart(part)
+                if seen != delegateChanges {
+                    current = delegate
+                    seen = delegateChanges
+                }
+                guard let current else { return context.close(promise: nil) }
+                current.upstreamResponsePart(part)
             }
         } catch {
             // A malformed response: the connection is unusable (the exchange fails as for a reset).
