@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "ayaka-edge", path: ".."),
+        // RelayFloor: a bare NIO relay, the same SwiftNIO the proxy builds on.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         .executableTarget(
@@ -22,6 +24,12 @@ let package = Package(
                 .product(name: "EdgeMetrics", package: "ayaka-edge"),
             ],
             path: "Benchmarks/LimiterBenchmarks"
+        ),
+        // NIO's floor for a proxied request (a TCP relay on two channels): `harness/floor.sh`.
+        .executableTarget(
+            name: "RelayFloor",
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/RelayFloor"
         ),
     ]
 )
