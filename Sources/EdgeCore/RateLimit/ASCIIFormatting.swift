@@ -1,5 +1,5 @@
 /// Number and address formatting into byte arrays, without Foundation and without intermediate Strings.
-enum ASCII {
+public enum ASCII {
     @inline(__always)
     static func append(_ text: StaticString, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
@@ -18,8 +18,13 @@ enum ASCII {
         }
     }
 
-    /// Digits are produced right to left into 20 bytes on the stack and appended in one go.
     static func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
+        withDecimalDigits(value) { buffer.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with `value`'s decimal digits: produced right to left into 20 bytes on the stack, handed over in
+    /// one piece (for the proxy's head writer as well as the appenders here).
+    public static func withDecimalDigits(_ value: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var start = 20
             var rest = value
@@ -28,7 +33,7 @@ enum ASCII {
                 digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
                 rest /= 10
             } while rest > 0
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+            body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits[start..<20])))
         }
     }
 

@@ -181,7 +181,7 @@ enum HTTPWire {
         var result = previous
         var rest = value
         while true {
-            let comma = rest.firstIndex(of: 0x2C) ?? rest.endIndex
+            let comma = firstIndex(of: 0x2C, in: rest) ?? rest.endIndex
             let digits = trimmed(rest[rest.startIndex..<comma])
             guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ (0x30...0x39).contains($0) })
             else { throw ParseError.invalidContentLength }
@@ -202,7 +202,7 @@ enum HTTPWire {
         mutating func add(_ value: Bytes) throws {
             var rest = value
             while true {
-                let comma = rest.firstIndex(of: 0x2C) ?? rest.endIndex
+                let comma = firstIndex(of: 0x2C, in: rest) ?? rest.endIndex
                 let coding = trimmed(rest[rest.startIndex..<comma])
                 guard !coding.isEmpty else { throw ParseError.invalidTransferEncoding }
                 count += 1

@@ -1,3 +1,4 @@
+import EdgeCore
 import NIOCore
 import NIOHTTP1
 
@@ -54,19 +55,7 @@ struct HeadWriter {
     /// A non-negative integer in decimal.
     mutating func appendDecimal(_ value: Int) {
         precondition(value >= 0)
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        precondition(digits <= memory.count - count, "head larger than its reserved bound")
-        rest = value
-        for index in stride(from: count + digits - 1, through: count, by: -1) {
-            memory[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        }
-        count += digits
+        ASCII.withDecimalDigits(UInt64(value)) { append($0) }
     }
 
     /// `Name: value` and CRLF.
