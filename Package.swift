@@ -77,7 +77,12 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 "EdgeMetrics",
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + [
+                // The data plane's class fields are touched only on their event loop; in release builds their
+                // run-time exclusivity checks (a thread-local access set per access) go. Debug builds, which run
+                // the tests, keep them.
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+            ]
         ),
         .target(
             name: "AyakaBackend",

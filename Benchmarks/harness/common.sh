@@ -26,6 +26,16 @@ YAML
     "$1" backend --config "$dir/backend.yaml" --log-level warning > "$dir/backend.log" 2>&1 & pids+=($!)
 }
 
+# start_static_upstream: run.sh's `--upstream static` nginx (one worker, a fixed small JSON answer for every route)
+# on a free port ($static_rest), its files in $dir.
+start_static_upstream() {
+    static_rest=$(free_port)
+    sed -e "s#\${NOFILE}#20000#; s#\${WORKER_CONNECTIONS}#19900#; s#\${RUNDIR}#$dir#g; s#\${UP_REST_PORT}#$static_rest#" \
+        -e 's#\${STATIC_BODY}#{"id":914911731724132352,"username":"bench","separator":1,"email":"bench@example.com"}#' \
+        "$(dirname "${BASH_SOURCE[0]}")/../peers/templates/static-upstream.nginx.conf.tmpl" > "$dir/static.conf"
+    nginx -c "$dir/static.conf" -p "$dir/" -e "$dir/static-error.log" > /dev/null 2>&1 & pids+=($!)
+}
+
 # wait_for PORT...: until each answers HTTP on loopback (10 s at most).
 wait_for() {
     for _ in $(seq 100); do

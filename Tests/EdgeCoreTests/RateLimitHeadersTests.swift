@@ -115,6 +115,32 @@ import Testing
         #expect(String(decoding: digits, as: UTF8.self) == "0-42\(Int64.max)")
     }
 
+    /// The proxy writes the fields straight into reserved memory: the same bytes as the array writer, within
+    /// `maxLength` even for the widest decision (the longest IPv6 text, a global rejection, the largest numbers).
+    @Test func memoryWriterMatchesTheArrayWithinItsBound() {
+        let widest = RateLimitDecision(
+            outcome: .rejected, isGlobal: true,
+            policy: LimitPolicy(rule: rule(String(repeating: "n", count: 64), Int.max, .days(Int64.max / 86_400_000_000_000)),
+                                index: 0),
+            client: ip("1111:2222:3333:4444:5555:6666:7777:8888"), remaining: Int64.max, resetAt: Int64.max / 2,
+            retryAfter: Int64.max / 2, now: 0)
+        let allowed = RateLimiter(rules: limits(routes: [route]))
+        let match = allowed.match(method: "POST", path: "/users/@me")
+        let ordinary = allowed.check(client: ip("203.0.113.7"), route: match, now: epoch + 500_000_000)
+        for decision in [widest, ordinary] {
+            for draftFields in [true, false] {
+                let bound = RateLimitHeaders.maxLength(decision, draftFields: draftFields)
+                let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 1)
+                defer { memory.deallocate() }
+                let count = RateLimitHeaders.write(decision, into: memory, draftFields: draftFields)
+                let written = String(decoding: UnsafeRawBufferPointer(rebasing: memory[..<count]), as: UTF8.self)
+                #expect(written == text(decision, draftFields: draftFields))
+                #expect(count <= bound)
+            }
+        }
+        #expect(text(widest).contains("LIMITER/1111:2222:3333:4444:5555:6666:7777:8888/"))
+    }
+
     @Test func structuredFieldNameIsEscaped() {
         let policy = LimitPolicy(rule: rule(#"we"ird\name"#, 1, .seconds(1)), index: 1)
         #expect(String(decoding: policy.structuredName, as: UTF8.self) == #""we\"ird\\name""#)

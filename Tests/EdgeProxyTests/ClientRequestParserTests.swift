@@ -1,3 +1,4 @@
+import EdgeMetrics
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -69,6 +70,18 @@ import Testing
                     body: "abcde", ended: true),
             Request(line: "FROBNICATE * HTTP/1.1", headers: [], framing: "none", ended: true),
         ])
+    }
+
+    /// The common methods are read from their bytes; every name comes out as NIO's `HTTPMethod(rawValue:)` has it,
+    /// and the metrics class of each is the one its name gives.
+    @Test func methodsReadFromBytesAreNIOsOwn() {
+        let names = ["GET", "PUT", "POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PROPFIND",
+                     "get", "GETS", "GE", "PUTT", "POSTS", "DELETES", "OPTION", "X"]
+        for name in names {
+            let method = Array(name.utf8).withUnsafeBytes { ClientRequestParser.method($0[...]) }
+            #expect(method == HTTPMethod(rawValue: name), "\(name)")
+            #expect(HTTPMethodClass(method) == HTTPMethodClass(name: method.rawValue), "\(name)")
+        }
     }
 
     @Test func aHeadWhoseFramingIsRefusedIsTheLastThingRead() throws {

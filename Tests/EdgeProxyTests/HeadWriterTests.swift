@@ -50,11 +50,10 @@ import Testing
         fields.writeString("x:y\r\n")
         let head = UpstreamResponseHead(
             version: .http1_1, status: .ok, fields: fields, isKeepAlive: true, hasContentLength: false, listed: [])
-        var scratch: [UInt8] = []
         let framing = ResponseFraming(status: .ok, requestMethod: .GET, version: .http1_1, hasContentLength: false)
         let bytes = ClientResponseWriter.relayedHead(
             head, framing: framing, clientVersion: .http1_1, keepAlive: true, admission: .relay(),
-            requestID: String(repeating: "r", count: 200), scratch: &scratch, allocator: allocator)
+            requestID: String(repeating: "r", count: 200), allocator: allocator)
         let text = String(buffer: bytes)
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\na: \r\nb: \r\n"))
         #expect(text.contains("x: y\r\n"))

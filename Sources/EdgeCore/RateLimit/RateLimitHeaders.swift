@@ -15,27 +15,42 @@
 /// ```
 ///
 /// Seconds with decimals are rounded up to the millisecond and printed without trailing zeros. The writers
-/// append to a caller's buffer (the proxy copies it into the response head's `ByteBuffer`); they build no
-/// Strings.
+/// append to a caller's byte array, or write into memory the caller reserved (the proxy's response head); they
+/// build no Strings.
 public enum RateLimitHeaders {
     /// Appends every header as `Name: value\r\n`. `draftFields` adds `RateLimit-Policy` and `RateLimit`.
     public static func write(_ decision: RateLimitDecision, into buffer: inout [UInt8], draftFields: Bool = true) {
-        forEachField(decision, draftFields: draftFields) { name, value in
-            ASCII.append(name, to: &buffer)
-            ASCII.append(": ", to: &buffer)
-            value(&buffer)
-            ASCII.append("\r\n", to: &buffer)
-        }
+        writeFields(decision, draftFields: draftFields, into: &buffer)
     }
 
-    /// Calls `field` with each header's name and a writer of its value, in order: the one definition of
-    /// the header set.
-    @inline(__always)
-    private static func forEachField(
-        _ decision: RateLimitDecision, draftFields: Bool,
-        _ field: (StaticString, (inout [UInt8]) -> Void) -> Void
+    /// The same into `memory`, which must hold `maxLength(decision)` bytes; returns the count written. The proxy
+    /// writes them straight into a response head this way.
+    public static func write(
+        _ decision: RateLimitDecision, into memory: UnsafeMutableRawBufferPointer, draftFields: Bool = true
+    ) -> Int {
+        var writer = ASCIIMemoryWriter(memory)
+        writeFields(decision, draftFields: draftFields, into: &writer)
+        return writer.count
+    }
+
+    /// An upper bound of what `write` appends for `decision`.
+    public static func maxLength(_ decision: RateLimitDecision, draftFields: Bool = true) -> Int {
+        // Every name, separator and line end, an address of 39 characters and numbers of 21 (sign and 20 digits)
+        // add up to 491 bytes; the policy's own texts come on top.
+        512 + decision.policy.bucketSuffix.count + (draftFields ? 2 * decision.policy.structuredName.count : 0)
+    }
+
+    /// Every header as `Name: value\r\n`, in order: the one definition of the header set.
+    private static func writeFields<Output: ASCIIOutput>(
+        _ decision: RateLimitDecision, draftFields: Bool, into out: inout Output
     ) {
-        field("X-RateLimit-Bucket") { appendBucket(decision, to: &$0) }
+        func field(_ name: StaticString, _ value: (inout Output) -> Void) {
+            ASCII.append(name, to: &out)
+            ASCII.append(": ", to: &out)
+            value(&out)
+            ASCII.append("\r\n", to: &out)
+        }
+        field("X-RateLimit-Bucket") { writeBucket(decision, to: &$0) }
         field("X-RateLimit-Limit") { ASCII.appendDecimal(Int64(decision.limit), to: &$0) }
         field("X-RateLimit-Remaining") { ASCII.appendDecimal(max(0, decision.remaining), to: &$0) }
         field("X-RateLimit-Reset") { ASCII.appendDecimal(decision.resetEpochSeconds, to: &$0) }
@@ -47,14 +62,14 @@ public enum RateLimitHeaders {
         }
         if draftFields {
             field("RateLimit-Policy") {
-                $0 += decision.policy.structuredName
+                ASCII.append(decision.policy.structuredName, to: &$0)
                 ASCII.append(";q=", to: &$0)
                 ASCII.appendDecimal(Int64(decision.limit), to: &$0)
                 ASCII.append(";w=", to: &$0)
                 ASCII.appendDecimal(decision.policy.windowSeconds, to: &$0)
             }
             field("RateLimit") {
-                $0 += decision.policy.structuredName
+                ASCII.append(decision.policy.structuredName, to: &$0)
                 ASCII.append(";r=", to: &$0)
                 ASCII.appendDecimal(max(0, decision.remaining), to: &$0)
                 ASCII.append(";t=", to: &$0)
@@ -65,9 +80,13 @@ public enum RateLimitHeaders {
 
     /// `LIMITER/<client ip>/<ROUTE_NAME>/<limit>/<time>/<per>`.
     public static func appendBucket(_ decision: RateLimitDecision, to buffer: inout [UInt8]) {
+        writeBucket(decision, to: &buffer)
+    }
+
+    private static func writeBucket<Output: ASCIIOutput>(_ decision: RateLimitDecision, to buffer: inout Output) {
         ASCII.append("LIMITER/", to: &buffer)
         ASCII.appendAddress(decision.client, to: &buffer)
-        buffer += decision.policy.bucketSuffix
+        ASCII.append(decision.policy.bucketSuffix, to: &buffer)
     }
 
     /// The 429 body: `{"message": "You are being rate limited.", "retry_after": 6.457, "global": false,

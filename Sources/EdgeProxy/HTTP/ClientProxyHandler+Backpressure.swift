@@ -28,10 +28,10 @@ extension ClientProxyHandler {
     func upstreamReadComplete() {
         // The upstream sent something: its read timeout runs from now (while a response is awaited or under way).
         if deadlines.upstreamActiveAt != nil { deadlines.upstreamActiveAt = context?.eventLoop.now }
-        if clientUnflushed {
-            clientUnflushed = false
-            context?.flush()
-        }
+        guard clientUnflushed, let context else { return }
+        clientUnflushed = false
+        writePendingHead(context: context)
+        context.flush()
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {

@@ -71,8 +71,13 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     var metrics: MetricsShard?
     private var windows: WindowRecorder?
     var record = ExchangeRecord()
-    /// The rate-limit fields of the response under way are rendered here first (kept: no allocation a response).
-    private var rateLimitScratch: [UInt8] = []
+    /// A relayed head not written yet: the body's first piece joins it when it fits (one write where there were
+    /// two). Written before anything else goes to the client, and at the end of the upstream's read.
+    var pendingHead: ByteBuffer?
+    /// Room kept in a relayed head's buffer for the body's first piece (most API answers are smaller).
+    static let coalescedBodyLimit = 2048
+    /// The channel's allocator, kept at `handlerAdded`: no existential `Channel` call per buffer.
+    var allocator = ByteBufferAllocator()
 
     init(
         contexts: ContextSwitch<ProxyConnectionContext>.Box, phase: ConnectionPhase? = nil, client: IPAddress? = nil,
@@ -92,6 +97,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.allocator = context.channel.allocator
         self.pool = shared.pools.pool(for: context.eventLoop)
         self.metrics = shared.telemetry?.shards.value(for: context.eventLoop)
         self.windows = shared.telemetry?.windows?.value(for: context.eventLoop)
@@ -271,7 +277,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         // `contains(name:)` first: the canonical-form lookup builds an array even when there is no such field.
         if refusal == nil, head.headers.contains(name: "expect"),
            head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-            let interim = ClientResponseWriter.continueHead(version: head.version, allocator: context.channel.allocator)
+            let interim = ClientResponseWriter.continueHead(version: head.version, allocator: allocator)
             context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
         }
     }
@@ -296,13 +302,13 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             let keepAlive = request.isKeepAlive && !closeClientAfterResponse
             framing = ResponseFraming(status: head.status, requestMethod: request.method, version: request.version,
                                       hasContentLength: hasLength)
-            let bytes = ClientResponseWriter.relayedHead(
+            pendingHead = ClientResponseWriter.relayedHead(
                 head, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
-                requestID: requestID, scratch: &rateLimitScratch, allocator: context.channel.allocator
+                requestID: requestID, allocator: allocator,
+                spare: framing.chunked || framing.suppressed ? 0 : Self.coalescedBodyLimit, buffers: pool?.headBuffers
             )
             responseInProgress = true
             record.status = Int(head.status.code)
-            context.write(wrapOutboundOut(bytes), promise: nil)
             clientUnflushed = true
         case .body(let buffer):
             let action = machine.responseBody()
@@ -311,6 +317,12 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 return
             }
             record.bytesOut += buffer.readableBytes
+            if pendingHead != nil, !framing.chunked, !framing.suppressed,
+               buffer.readableBytes <= pendingHead?.writableBytes ?? 0 {
+                pendingHead?.writeImmutableBuffer(buffer)
+                return
+            }
+            writePendingHead(context: context)
             writeBody(buffer, context: context)
             clientUnflushed = true
             if !context.channel.isWritable { upstream?.handler.holdReads(true) }
@@ -341,6 +353,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func run(_ action: ExchangeStateMachine.Action) {
         guard let context else { return }
+        if pendingHead != nil { writePendingHead(context: context) }
         switch action {
         case .none:
             break
@@ -354,9 +367,10 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             guard let upstream, let head = requestHead else { return }
             let upstreamHead = ForwardedHeaders.upstreamRequest(
                 head, peer: peerText, peerTrusted: peerTrusted, requestID: requestID, proto: scheme, body: requestBody,
-                allocator: context.channel.allocator
+                allocator: allocator, buffers: pool?.headBuffers
             )
             upstream.handler.sendHead(upstreamHead, method: head.method, chunked: requestBody == .chunked)
+            pool?.headBuffers.giveBack(upstreamHead, .request)
             for buffer in held { upstream.handler.sendBody(buffer) }
             if end { upstream.handler.sendEnd() }
             upstream.handler.flush()

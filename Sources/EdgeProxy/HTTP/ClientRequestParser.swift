@@ -108,8 +108,30 @@ struct ClientRequestParser {
             let (name, value) = try HTTPWire.field(line)
             headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
         }
-        return HTTPRequestHead(version: version, method: HTTPMethod(rawValue: String(decoding: method, as: UTF8.self)),
-                               uri: String(decoding: target, as: UTF8.self), headers: headers)
+        return HTTPRequestHead(version: version, method: Self.method(method), uri: String(decoding: target, as: UTF8.self),
+                               headers: headers)
+    }
+
+    /// The common methods straight from their bytes; NIO's `HTTPMethod(rawValue:)` (a String first, then a
+    /// comparison with each of its thirty-odd names in turn) for the rest.
+    static func method(_ bytes: HTTPWire.Bytes) -> HTTPMethod {
+        switch bytes.count {
+        case 3:
+            if bytes.elementsEqual("GET".utf8) { return .GET }
+            if bytes.elementsEqual("PUT".utf8) { return .PUT }
+        case 4:
+            if bytes.elementsEqual("POST".utf8) { return .POST }
+            if bytes.elementsEqual("HEAD".utf8) { return .HEAD }
+        case 5:
+            if bytes.elementsEqual("PATCH".utf8) { return .PATCH }
+        case 6:
+            if bytes.elementsEqual("DELETE".utf8) { return .DELETE }
+        case 7:
+            if bytes.elementsEqual("OPTIONS".utf8) { return .OPTIONS }
+        default:
+            break
+        }
+        return HTTPMethod(rawValue: String(decoding: bytes, as: UTF8.self))
     }
 
     /// The method (a token), the request target (visible ASCII), and the version (1.0 or 1.1).

@@ -15,7 +15,7 @@ enum ForwardedHeaders {
     /// - no body: POST, PUT and PATCH say `Content-Length: 0` (servers may insist on a length for them, 411).
     static func upstreamRequest(
         _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String,
-        body: RequestHeadValidator.Body, allocator: ByteBufferAllocator
+        body: RequestHeadValidator.Body, allocator: ByteBufferAllocator, buffers: HeadBufferCache? = nil
     ) -> ByteBuffer {
         // The request line; each client field as `name: value` CRLF, plus 2 for the `, ` that joins a trusted chain;
         // `X-Forwarded-For: ` chain `, ` peer CRLF; `X-Forwarded-Proto: ` proto CRLF; `X-Request-ID: ` id CRLF; the
@@ -23,7 +23,7 @@ enum ForwardedHeaders {
         var bound = head.method.rawValue.utf8.count + 1 + head.uri.utf8.count + 11
             + 21 + peer.utf8.count + 21 + proto.utf8.count + 16 + requestID.utf8.count + 28 + 2
         for (name, value) in head.headers { bound += name.utf8.count + value.utf8.count + 4 + 2 }
-        var bytes = allocator.buffer(capacity: bound)
+        var bytes = buffers?.take(.request, capacity: bound, allocator: allocator) ?? allocator.buffer(capacity: bound)
         HeadWriter.write(into: &bytes, bound: bound) { writer in
             writer.append(head.method.rawValue)
             writer.append(" ")

@@ -128,10 +128,24 @@ enum HTTPWire {
     /// `name ":" OWS value OWS`, the name a token (no space before the colon), the value without controls. A line
     /// that starts with whitespace (obs-fold, RFC 9112 5.2) has no token before its colon: refused too.
     static func field(_ line: Bytes) throws -> (name: Bytes, value: Bytes) {
-        guard let (name, value) = split(line), !name.isEmpty, name.allSatisfy(isTokenByte),
-              !value.contains(where: isControl)
+        guard let (name, value) = split(line), !name.isEmpty, allBytes(of: name, satisfy: isTokenByte),
+              allBytes(of: value, satisfy: { !isControl($0) })
         else { throw ParseError.malformedField }
         return (name, value)
+    }
+
+    /// Whether every byte passes `test`: a loop over the raw memory (the slice's generic `allSatisfy` checked
+    /// bounds at every byte).
+    @inline(__always)
+    static func allBytes(of bytes: Bytes, satisfy test: (UInt8) -> Bool) -> Bool {
+        guard let base = bytes.base.baseAddress else { return true }
+        var position = base + bytes.startIndex
+        let end = base + bytes.endIndex
+        while position < end {
+            guard test(position.load(as: UInt8.self)) else { return false }
+            position += 1
+        }
+        return true
     }
 
     /// The index of `byte`'s first occurrence in `bytes` (`memchr`: a word at a time, where `firstIndex(of:)` went
@@ -200,17 +214,24 @@ enum HTTPWire {
         private(set) var lastIsChunked = false
 
         mutating func add(_ value: Bytes) throws {
-            var rest = value
-            while true {
-                let comma = firstIndex(of: 0x2C, in: rest) ?? rest.endIndex
-                let coding = trimmed(rest[rest.startIndex..<comma])
+            try forEachListElement(value) { coding in
                 guard !coding.isEmpty else { throw ParseError.invalidTransferEncoding }
                 count += 1
                 lastIsChunked = equalsIgnoringCase(coding, "chunked")
                 if lastIsChunked { chunked += 1 }
-                guard comma < rest.endIndex else { return }
-                rest = rest[(comma + 1)...]
             }
+        }
+    }
+
+    /// Calls `body` with each element of a comma-separated field value (RFC 9110 5.6.1), trimmed of `OWS`, empty
+    /// ones included; found with `memchr`, and no array of them is built.
+    static func forEachListElement(_ value: Bytes, _ body: (Bytes) throws -> Void) rethrows {
+        var rest = value
+        while true {
+            let comma = firstIndex(of: 0x2C, in: rest) ?? rest.endIndex
+            try body(trimmed(rest[rest.startIndex..<comma]))
+            guard comma < rest.endIndex else { return }
+            rest = rest[(comma + 1)...]
         }
     }
 

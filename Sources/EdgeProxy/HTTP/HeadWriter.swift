@@ -8,11 +8,11 @@ import NIOHTTP1
 ///
 /// The caller reserves an upper bound of the head's size; a write past it traps (never out of bounds).
 struct HeadWriter {
-    private let memory: UnsafeMutableRawBufferPointer
-    private(set) var count = 0
+    private var output: ASCIIMemoryWriter
+    var count: Int { output.count }
 
     private init(_ memory: UnsafeMutableRawBufferPointer) {
-        self.memory = memory
+        self.output = ASCIIMemoryWriter(memory)
     }
 
     /// Appends what `body` writes to `buffer`, which gets at least `bound` writable bytes first.
@@ -26,10 +26,7 @@ struct HeadWriter {
 
     @inline(__always)
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        precondition(bytes.count <= memory.count - count, "head larger than its reserved bound")
-        (memory.baseAddress! + count).copyMemory(from: source, byteCount: bytes.count)
-        count += bytes.count
+        output.append(bytes)
     }
 
     @inline(__always)
@@ -50,6 +47,11 @@ struct HeadWriter {
 
     mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Lets `body` write up to `maxCount` bytes in place; it returns how many it wrote.
+    mutating func appendInPlace(maxCount: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) {
+        output.appendInPlace(maxCount: maxCount, body)
     }
 
     /// A non-negative integer in decimal.

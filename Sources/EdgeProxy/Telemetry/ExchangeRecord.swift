@@ -18,7 +18,7 @@ struct ExchangeRecord {
 
     mutating func begin(method: HTTPMethod, at now: NIODeadline) {
         self = ExchangeRecord()
-        self.method = HTTPMethodClass(name: method.rawValue)
+        self.method = HTTPMethodClass(method)
         start = now
         pending = true
     }
@@ -42,4 +42,20 @@ struct ExchangeRecord {
     }
 
     var isPending: Bool { pending }
+}
+
+extension HTTPMethodClass {
+    /// The class of a parsed method, by its case: no name is rendered and compared per request.
+    init(_ method: HTTPMethod) {
+        switch method {
+        case .GET: self = .get
+        case .POST: self = .post
+        case .PUT: self = .put
+        case .PATCH: self = .patch
+        case .DELETE: self = .delete
+        case .HEAD: self = .head
+        case .OPTIONS: self = .options
+        default: self = .other
+        }
+    }
 }

@@ -40,12 +40,16 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    weak var delegate: (any UpstreamConnectionDelegate)? {
+    /// Strong, not weak: a weak reference would give every client handler a side table, and each of its many
+    /// retains and releases per exchange the runtime's slow path. Cleared when the exchange ends, when the
+    /// connection goes back to its pool, and when it closes (`channelInactive`), which ends the cycle.
+    var delegate: (any UpstreamConnectionDelegate)? {
         didSet { delegateChanges &+= 1 }
     }
-    /// Counts the delegate's changes: a read loads the weak reference once, and again only if a part changed it.
+    /// Counts the delegate's changes: a read loads the reference once, and again only if a part changed it.
     private var delegateChanges = 0
-    /// Called when the connection closes without a delegate (idle in the pool); set once, by the pool.
+    /// Called when the connection closes without a delegate (idle in the pool); set once, by the pool, and
+    /// dropped at the close (it holds the pool and the connection strongly, for the same reason as `delegate`).
     var onIdleClose: (() -> Void)?
     private(set) var isClosed = false
     /// No response is under way or awaited on the connection.
@@ -58,7 +62,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
     private var chunkedBody = false
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        delegate = nil
+        onIdleClose = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
@@ -89,11 +97,13 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler {
         isClosed = true
         // A body delimited by the close ends here; a response cut short just fails (`upstreamClosed`).
         if let end = try? parser.inputEnded(), let delegate { delegate.upstreamResponsePart(end) }
+        let idleClose = onIdleClose
+        onIdleClose = nil
         if let delegate {
             self.delegate = nil
             delegate.upstreamClosed()
         } else {
-            onIdleClose?()
+            idleClose?()
         }
         context.fireChannelInactive()
     }

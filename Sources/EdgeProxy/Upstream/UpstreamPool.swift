@@ -41,6 +41,9 @@ final class UpstreamPool: @unchecked Sendable {
     let metrics: MetricsShard?
     /// Which servers are in rotation; shared by all loops' pools.
     let health: UpstreamHealth?
+    /// The loop's buffers for the heads its exchanges write (kept here: the pool is the per-loop object every
+    /// client handler holds).
+    let headBuffers = HeadBufferCache()
 
     init(eventLoop: any EventLoop, servers: [UpstreamURL], connectTimeout: TimeAmount, idleTimeout: TimeAmount,
          maxIdlePerServer: Int, surplusLinger: TimeAmount = .seconds(1), metrics: MetricsShard? = nil,
@@ -110,8 +113,9 @@ final class UpstreamPool: @unchecked Sendable {
         guard sweeper == nil else { return }
         let shorter = min(idleTimeout.nanoseconds, surplusLinger.nanoseconds)
         let period = TimeAmount.nanoseconds(max(shorter / 4, 1_000_000))
-        sweeper = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] _ in
-            guard let self else { return }
+        // A strong capture (a weak one would give the pool a side table, and its retains the slow path): the
+        // timer runs only while connections are idle, and stops when none are left or the pool retires.
+        sweeper = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
             self.closeExpired(now: self.eventLoop.now)
         }
     }
@@ -187,9 +191,9 @@ final class UpstreamPool: @unchecked Sendable {
                 do {
                     let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnectionHandler.self)
                     let connection = UpstreamConnection(channel: channel, serverIndex: index, handler: handler)
-                    handler.onIdleClose = { [weak self, weak connection] in
-                        if let connection { self?.remove(connection) }
-                    }
+                    // Strong captures (no side tables on the pool and the connection): the handler drops the
+                    // closure when the channel closes.
+                    handler.onIdleClose = { self.remove(connection) }
                     completion(.success(connection))
                 } catch {
                     channel.close(promise: nil)

@@ -102,8 +102,7 @@ struct UpstreamResponseParser {
         var listed: [String] = []
 
         mutating func add(_ value: HTTPWire.Bytes) {
-            for token in value.split(separator: 0x2C) {
-                let token = HTTPWire.trimmed(token)
+            HTTPWire.forEachListElement(value) { token in
                 if HTTPWire.equalsIgnoringCase(token, "close") {
                     close = true
                 } else if HTTPWire.equalsIgnoringCase(token, "keep-alive") {
