@@ -122,6 +122,10 @@ import Testing
             #"ayaka_edge_http_request_duration_seconds_count{route="users.get"} 17"#,
             #"ayaka_edge_http_request_duration_seconds_bucket{route="users.get",le="0.005"} 15"#,
             #"ayaka_edge_http_request_duration_seconds_bucket{route="users.get",le="0.05"} 17"#,
+            #"ayaka_edge_http_request_duration_seconds_bucket{route="users.get",le="+Inf"} 17"#,
+            // The exact sum: 15 requests of 3 ms and 2 of 50 ms.
+            #"ayaka_edge_http_request_duration_seconds_sum{route="users.get"} 0.145"#,
+            "# TYPE ayaka_edge_http_request_duration_seconds histogram",
             #"ayaka_edge_upstream_requests_total{upstream="127.0.0.1:7070"} 18"#,
             #"ayaka_edge_upstream_failures_total{upstream="127.0.0.1:7070",reason="connect_failed"} 2"#,
             #"ayaka_edge_gateway_connections_opened_total 2"#,

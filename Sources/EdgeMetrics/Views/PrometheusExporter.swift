@@ -7,8 +7,9 @@ import Synchronization
 /// path or a client address. Every metric name is listed in `docs/metrics-endpoints.md`.
 public final class PrometheusExporter: Sendable {
     public let registry = PrometheusCollectorRegistry()
+    /// The latency histograms, rendered after the registry's families.
+    private let latencies = PrometheusLatencyHistograms()
     private let lastLive = Mutex(ConnectionGauges.Values())
-    private static let latencyBuckets: [Duration] = LatencyBuckets.upperBoundsNanos.map { .nanoseconds($0) }
 
     private let active: Gauge
     private let reading: Gauge
@@ -77,14 +78,7 @@ public final class PrometheusExporter: Sendable {
             counter("http_received_bytes", "Request body bytes received.", [("route", route)])
                 .increment(by: row.bytesIn)
             counter("http_sent_bytes", "Response body bytes sent.", [("route", route)]).increment(by: row.bytesOut)
-            let histogram = registry.makeDurationHistogram(
-                descriptor: MetricNameDescriptor(
-                    namespace: "ayaka_edge", metricName: "http_request_duration", unitName: "seconds",
-                    helpText: "Request latency at the proxy (head in to response end), by route."
-                ),
-                labels: [("route", route)], buckets: Self.latencyBuckets
-            )
-            Self.record(row.latency, into: histogram)
+            latencies.add(row.latency, to: .request, label: route)
         }
         for (key, count) in snapshot.shadow {
             counter("http_shadow_would_reject", "Requests a shadow rule would have rejected.", [
@@ -106,14 +100,7 @@ public final class PrometheusExporter: Sendable {
                     ("upstream", upstream),
                 ]).increment(by: row.responses5xx)
             }
-            let histogram = registry.makeDurationHistogram(
-                descriptor: MetricNameDescriptor(
-                    namespace: "ayaka_edge", metricName: "upstream_duration", unitName: "seconds",
-                    helpText: "Upstream exchange latency, by server."
-                ),
-                labels: [("upstream", upstream)], buckets: Self.latencyBuckets
-            )
-            Self.record(row.latency, into: histogram)
+            latencies.add(row.latency, to: .upstream, label: upstream)
         }
         for row in snapshot.gateway.values {
             counter("gateway_connections_opened", "Relayed WebSocket connections opened.", []).increment(by: row.opened)
@@ -168,19 +155,12 @@ public final class PrometheusExporter: Sendable {
             last.handled = max(last.handled, live.handled)
             last.requests = max(last.requests, live.requests)
         }
-        return registry.emitToString()
+        var text = registry.emitToString()
+        latencies.render(into: &text)
+        return text
     }
 
     static func statusClassLabel(_ statusClass: Int) -> String {
         (1...5).contains(statusClass) ? "\(statusClass)xx" : "other"
-    }
-
-    /// Replays stored bucket counts into a Prometheus histogram: each value is recorded at its bucket's
-    /// upper bound, so bucket counts and `_count` are exact and `_sum` is an upper-bound estimate.
-    private static func record(_ latency: LatencyHistogram, into histogram: DurationHistogram) {
-        for (index, count) in latency.buckets.enumerated() where count > 0 {
-            let value: Duration = index < latencyBuckets.count ? latencyBuckets[index] : .seconds(120)
-            for _ in 0..<count { histogram.record(value) }
-        }
     }
 }
