@@ -91,8 +91,9 @@ final class UpstreamPool: @unchecked Sendable {
     /// A reload replaced this pool: connections still in use are closed when given back.
     private var retired = false
 
-    /// Gives a connection back after a complete exchange; it is kept for reuse or closed.
-    func release(_ connection: UpstreamConnection) {
+    /// Gives a connection back after a complete exchange; it is kept for reuse or closed. `now`: the clock as the
+    /// caller just read it (nil: read it here).
+    func release(_ connection: UpstreamConnection, now: NIODeadline? = nil) {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
         connection.handler.holdReads(false)
@@ -100,7 +101,7 @@ final class UpstreamPool: @unchecked Sendable {
             connection.channel.close(promise: nil)
             return
         }
-        connection.idleSince = eventLoop.now
+        connection.idleSince = now ?? eventLoop.now
         idle[connection.serverIndex].append(connection)
         startSweeping()
     }
