@@ -116,11 +116,19 @@ import Testing
             "AYAKA_EDGE_UPSTREAMS_GATEWAY": "ws://127.0.0.1:\(hole.port)",
         ])
 
-        // A request that the silent upstream will hold for the whole read timeout.
+        // A request that the silent upstream will hold for the whole read timeout; sent again until the proxy
+        // listens (it may still be starting when the first attempt is refused).
         let stuck = Task {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(rest)/guilds/1")
-            request.method = .GET
-            return try? await HTTPClient.shared.execute(request, timeout: .seconds(30)).status
+            for _ in 0..<150 {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(rest)/guilds/1")
+                request.method = .GET
+                if let status = try? await HTTPClient.shared.execute(request, timeout: .seconds(30)).status {
+                    return Optional(status)
+                }
+                if hole.connections > 0 || Task.isCancelled { return nil }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return nil
         }
         for _ in 0..<300 where hole.connections == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(hole.connections > 0)
