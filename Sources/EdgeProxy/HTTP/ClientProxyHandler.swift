@@ -305,7 +305,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             pendingHead = ClientResponseWriter.relayedHead(
                 head, framing: framing, clientVersion: request.version, keepAlive: keepAlive, admission: admission,
                 requestID: requestID, allocator: allocator,
-                spare: framing.chunked || framing.suppressed ? 0 : Self.coalescedBodyLimit, buffers: pool?.headBuffers
+                spare: framing.bodyGoesAsIs ? Self.coalescedBodyLimit : 0, buffers: pool?.headBuffers
             )
             responseInProgress = true
             record.status = Int(head.status.code)
@@ -317,8 +317,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
                 return
             }
             record.bytesOut += buffer.readableBytes
-            if pendingHead != nil, !framing.chunked, !framing.suppressed,
-               buffer.readableBytes <= pendingHead?.writableBytes ?? 0 {
+            if framing.bodyGoesAsIs, let room = pendingHead?.writableBytes, buffer.readableBytes <= room {
                 pendingHead?.writeImmutableBuffer(buffer)
                 return
             }
@@ -353,7 +352,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     func run(_ action: ExchangeStateMachine.Action) {
         guard let context else { return }
-        if pendingHead != nil { writePendingHead(context: context) }
+        writePendingHead(context: context)
         switch action {
         case .none:
             break

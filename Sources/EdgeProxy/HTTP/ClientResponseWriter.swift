@@ -22,8 +22,7 @@ enum ClientResponseWriter {
         // A field line may grow by one byte (the space after the colon), and is at least 4 bytes long (`x:` CRLF).
         let bound = HeadWriter.statusLineBound(head.status) + head.fields.readableBytes * 5 / 4 + 1
             + tailBound(admission: admission, own: [], requestID: requestID)
-        var buffer = buffers?.take(.response, capacity: bound + spare, allocator: allocator)
-            ?? allocator.buffer(capacity: bound + spare)
+        var buffer = HeadBufferCache.take(.response, capacity: bound + spare, from: buffers, allocator: allocator)
         HeadWriter.write(into: &buffer, bound: bound) { writer in
             writer.statusLine(head.status, version: clientVersion)
             head.forEachField { name, value in

@@ -23,7 +23,7 @@ enum ForwardedHeaders {
         var bound = head.method.rawValue.utf8.count + 1 + head.uri.utf8.count + 11
             + 21 + peer.utf8.count + 21 + proto.utf8.count + 16 + requestID.utf8.count + 28 + 2
         for (name, value) in head.headers { bound += name.utf8.count + value.utf8.count + 4 + 2 }
-        var bytes = buffers?.take(.request, capacity: bound, allocator: allocator) ?? allocator.buffer(capacity: bound)
+        var bytes = HeadBufferCache.take(.request, capacity: bound, from: buffers, allocator: allocator)
         HeadWriter.write(into: &bytes, bound: bound) { writer in
             writer.append(head.method.rawValue)
             writer.append(" ")

@@ -21,6 +21,12 @@ final class HeadBufferCache {
         responses.reserveCapacity(Self.kept)
     }
 
+    /// An empty buffer with room for `capacity` bytes: from `cache` when given (a cached one when it holds one),
+    /// else a fresh one.
+    static func take(_ kind: Kind, capacity: Int, from cache: HeadBufferCache?, allocator: ByteBufferAllocator) -> ByteBuffer {
+        cache?.take(kind, capacity: capacity, allocator: allocator) ?? allocator.buffer(capacity: capacity)
+    }
+
     /// An empty buffer with room for `capacity` bytes: a cached one when there is one.
     func take(_ kind: Kind, capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
         switch kind {

@@ -19,6 +19,8 @@ struct ResponseFraming: Equatable {
     let chunked: Bool
     /// No body bytes go out.
     let suppressed: Bool
+    /// Body bytes go out as they are: neither chunked nor suppressed (so they may share a write with the head).
+    var bodyGoesAsIs: Bool { !chunked && !suppressed }
 
     /// Between responses: nothing to frame.
     static let none = ResponseFraming(keepsContentLength: true, announcesChunked: false, chunked: false,
