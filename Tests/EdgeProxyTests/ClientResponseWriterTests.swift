@@ -19,7 +19,7 @@ import Testing
     ) -> String {
         text(ClientResponseWriter.relayedHead(
             head, framing: framing, clientVersion: clientVersion, keepAlive: keepAlive, admission: admission,
-            requestID: requestID, allocator: allocator))
+            requestID: requestID.isEmpty ? .none : .given(requestID), allocator: allocator))
     }
 
     private struct NoHead: Error {}
@@ -146,7 +146,7 @@ import Testing
     @Test func aLocalResponseIsOneBufferWithoutItsBodyForHEAD() {
         let response = LocalResponse.error(.notFound, "Nope.")
         let get = ClientResponseWriter.localResponse(response, requestMethod: .GET, version: .http1_1, keepAlive: true,
-                                                     admission: .relay(headers: [("X-A", "b")]), requestID: "rid",
+                                                     admission: .relay(headers: [("X-A", "b")]), requestID: .given("rid"),
                                                      allocator: allocator)
         let body = #"{"code": 404, "message": "Nope."}"#
         let expectedHead = """
@@ -160,7 +160,7 @@ import Testing
             """
         #expect(text(get) == expectedHead + body)
         let head = ClientResponseWriter.localResponse(response, requestMethod: .HEAD, version: .http1_1, keepAlive: true,
-                                                      admission: .relay(headers: [("X-A", "b")]), requestID: "rid",
+                                                      admission: .relay(headers: [("X-A", "b")]), requestID: .given("rid"),
                                                       allocator: allocator)
         #expect(text(head) == expectedHead)
     }

@@ -15,7 +15,7 @@ import Testing
 
     private func upstream(_ head: HTTPRequestHead, peer: String, trusted: Bool, requestID: String,
                           body: RequestHeadValidator.Body) -> [String] {
-        lines(ForwardedHeaders.upstreamRequest(head, peer: peer, peerTrusted: trusted, requestID: requestID,
+        lines(ForwardedHeaders.upstreamRequest(head, peer: peer, peerTrusted: trusted, requestID: .given(requestID),
                                                proto: "http", body: body, allocator: ByteBufferAllocator()))
     }
 

@@ -53,7 +53,7 @@ import Testing
         let framing = ResponseFraming(status: .ok, requestMethod: .GET, version: .http1_1, hasContentLength: false)
         let bytes = ClientResponseWriter.relayedHead(
             head, framing: framing, clientVersion: .http1_1, keepAlive: true, admission: .relay(),
-            requestID: String(repeating: "r", count: 200), allocator: allocator)
+            requestID: .given(String(repeating: "r", count: 200)), allocator: allocator)
         let text = String(buffer: bytes)
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\na: \r\nb: \r\n"))
         #expect(text.contains("x: y\r\n"))
@@ -67,7 +67,7 @@ import Testing
         headers.add(name: "X-Forwarded-Proto", value: "https")
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/guilds", headers: headers)
         let bytes = ForwardedHeaders.upstreamRequest(
-            head, peer: "203.0.113.7", peerTrusted: true, requestID: "id", proto: "http", body: .none,
+            head, peer: "203.0.113.7", peerTrusted: true, requestID: .given("id"), proto: "http", body: .none,
             allocator: allocator)
         let text = String(buffer: bytes)
         #expect(text.hasPrefix("POST /guilds HTTP/1.1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-For: 10.0.0.0, 10.0.0.1, "))

@@ -35,7 +35,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
 
     // The current exchange.
     private(set) var requestHead: HTTPRequestHead?
-    private(set) var requestID = ""
+    private(set) var requestID = RequestID.none
     var admission = Admission.relay()
     private var bodyBytes = 0
     /// How the request's body is framed (a chunked one goes upstream chunked too).
@@ -218,8 +218,11 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         bodyBytes = 0
         retriedStaleConnection = false
         closeClientAfterResponse = draining
-        requestID = head.headers.first(name: "x-request-id").flatMap { $0.isEmpty || $0.utf8.count > 200 ? nil : $0 }
-            ?? requestIDs.next()
+        if let given = head.headers.first(name: "x-request-id"), !given.isEmpty, given.utf8.count <= 200 {
+            requestID = .given(given)
+        } else {
+            requestID = requestIDs.next()
+        }
 
         var refusal: LocalResponse? = nil
         switch framing {
@@ -290,7 +293,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         case .head(let head):
             upstreamKeepAlive = head.isKeepAlive
             let action = machine.responseHead()
-            guard case .writeResponseHead = action, let context, let request = requestHead else {
+            guard case .writeResponseHead = action, context != nil, let request = requestHead else {
                 run(action)
                 return
             }

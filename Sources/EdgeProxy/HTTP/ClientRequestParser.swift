@@ -27,6 +27,11 @@ struct ClientRequestParser {
     private var carried: ByteBuffer?
     /// A head's framing was refused, or the bytes were malformed: nothing more is read.
     private var stopped = false
+    /// The last head handed out and its field list, written over by the next head: once the handler has let go of
+    /// the head (at the end of its exchange), the next one reuses the head's storage and the list's memory instead
+    /// of allocating both. A head still held (pipelining, a decision pending) gets its own by copy-on-write.
+    private var recycled = HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
+    private var fields: [(String, String)] = []
 
     /// The start of a head is in and its end is not.
     var holdsPartialHead: Bool { carried != nil }
@@ -95,21 +100,25 @@ struct ClientRequestParser {
     }
 
     /// `method SP request-target SP HTTP/1.x`, then the fields (`HTTPWire.field`), up to the blank line.
-    private func parseHead(_ bytes: UnsafeRawBufferPointer) throws -> HTTPRequestHead {
+    private mutating func parseHead(_ bytes: UnsafeRawBufferPointer) throws -> HTTPRequestHead {
         var lines = HTTPWire.LineReader(bytes)
         guard let requestLine = try lines.next() else { throw ParseError.malformedStartLine }
         let (method, target, version) = try Self.requestLine(requestLine)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(8)
+        recycled.headers = HTTPHeaders()  // lets go of the field list, so that it is written over in place
+        fields.removeAll(keepingCapacity: true)
+        fields.reserveCapacity(8)
         var fieldBytes = 0
         while let line = try lines.next(), !line.isEmpty {
             fieldBytes += line.count + 2
-            guard fieldBytes <= maxHeaderSize, headers.count < Self.maxFieldCount else { throw ParseError.headTooLarge }
+            guard fieldBytes <= maxHeaderSize, fields.count < Self.maxFieldCount else { throw ParseError.headTooLarge }
             let (name, value) = try HTTPWire.field(line)
-            headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
-        return HTTPRequestHead(version: version, method: Self.method(method), uri: String(decoding: target, as: UTF8.self),
-                               headers: headers)
+        recycled.method = Self.method(method)
+        recycled.uri = String(decoding: target, as: UTF8.self)
+        recycled.version = version
+        recycled.headers = HTTPHeaders(fields)
+        return recycled
     }
 
     /// The common methods straight from their bytes; NIO's `HTTPMethod(rawValue:)` (a String first, then a

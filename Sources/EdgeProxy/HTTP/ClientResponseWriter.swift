@@ -16,7 +16,7 @@ enum ClientResponseWriter {
     /// may follow it in the same write). The buffer comes from `buffers` when given.
     static func relayedHead(
         _ head: UpstreamResponseHead, framing: ResponseFraming, clientVersion: HTTPVersion, keepAlive: Bool,
-        admission: Admission, requestID: String, allocator: ByteBufferAllocator, spare: Int = 0,
+        admission: Admission, requestID: RequestID, allocator: ByteBufferAllocator, spare: Int = 0,
         buffers: HeadBufferCache? = nil
     ) -> ByteBuffer {
         // A field line may grow by one byte (the space after the colon), and is at least 4 bytes long (`x:` CRLF).
@@ -45,7 +45,7 @@ enum ClientResponseWriter {
     /// relayed head. `requestMethod` nil: no request was understood (the body goes out).
     static func localResponse(
         _ response: LocalResponse, requestMethod: HTTPMethod?, version: HTTPVersion, keepAlive: Bool,
-        admission: Admission?, requestID: String, allocator: ByteBufferAllocator
+        admission: Admission?, requestID: RequestID, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         let framing = ResponseFraming(status: response.status, requestMethod: requestMethod, version: version,
                                       hasContentLength: true)
@@ -84,14 +84,18 @@ enum ClientResponseWriter {
     /// last), and the blank line.
     private static func writeTail(
         framing: ResponseFraming, admission: Admission?, own: [(String, String)],
-        requestID: String, keepAlive: Bool, version: HTTPVersion, into writer: inout HeadWriter
+        requestID: RequestID, keepAlive: Bool, version: HTTPVersion, into writer: inout HeadWriter
     ) {
         if let decision = admission?.rateLimit {
             writer.appendInPlace(maxCount: RateLimitHeaders.maxLength(decision)) { RateLimitHeaders.write(decision, into: $0) }
         }
         for (name, value) in admission?.responseHeaders ?? [] { writer.field(name, value) }
         for (name, value) in own { writer.field(name, value) }
-        if !requestID.isEmpty { writer.field("X-Request-ID", requestID) }
+        if !requestID.isEmpty {
+            writer.append("X-Request-ID: ")
+            requestID.write(into: &writer)
+            writer.append("\r\n")
+        }
         if !keepAlive {
             writer.append("Connection: close\r\n")
         } else if version.major == 1, version.minor == 0 {
@@ -102,8 +106,8 @@ enum ClientResponseWriter {
     }
 
     /// An upper bound of `writeTail`'s length.
-    private static func tailBound(admission: Admission?, own: [(String, String)], requestID: String) -> Int {
-        var size = (admission?.rateLimit.map { RateLimitHeaders.maxLength($0) } ?? 0) + requestID.utf8.count
+    private static func tailBound(admission: Admission?, own: [(String, String)], requestID: RequestID) -> Int {
+        var size = (admission?.rateLimit.map { RateLimitHeaders.maxLength($0) } ?? 0) + requestID.utf8Count
             + 16 /* X-Request-ID: CRLF */ + 24 /* Connection: keep-alive CRLF */ + 28 /* transfer-encoding */ + 2
         for (name, value) in admission?.responseHeaders ?? [] { size += name.utf8.count + value.utf8.count + 4 }
         for (name, value) in own { size += name.utf8.count + value.utf8.count + 4 }

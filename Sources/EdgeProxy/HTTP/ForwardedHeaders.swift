@@ -14,14 +14,14 @@ enum ForwardedHeaders {
     /// - a `Content-Length` body: the client's field, kept;
     /// - no body: POST, PUT and PATCH say `Content-Length: 0` (servers may insist on a length for them, 411).
     static func upstreamRequest(
-        _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: String, proto: String,
+        _ head: HTTPRequestHead, peer: String, peerTrusted: Bool, requestID: RequestID, proto: String,
         body: RequestHeadValidator.Body, allocator: ByteBufferAllocator, buffers: HeadBufferCache? = nil
     ) -> ByteBuffer {
         // The request line; each client field as `name: value` CRLF, plus 2 for the `, ` that joins a trusted chain;
         // `X-Forwarded-For: ` chain `, ` peer CRLF; `X-Forwarded-Proto: ` proto CRLF; `X-Request-ID: ` id CRLF; the
         // framing field (28 at most) and the blank line.
         var bound = head.method.rawValue.utf8.count + 1 + head.uri.utf8.count + 11
-            + 21 + peer.utf8.count + 21 + proto.utf8.count + 16 + requestID.utf8.count + 28 + 2
+            + 21 + peer.utf8.count + 21 + proto.utf8.count + 16 + requestID.utf8Count + 28 + 2
         for (name, value) in head.headers { bound += name.utf8.count + value.utf8.count + 4 + 2 }
         var bytes = HeadBufferCache.take(.request, capacity: bound, from: buffers, allocator: allocator)
         HeadWriter.write(into: &bytes, bound: bound) { writer in
@@ -29,9 +29,14 @@ enum ForwardedHeaders {
             writer.append(" ")
             writer.append(head.uri)
             writer.append(" HTTP/1.1\r\n")
-            forEachUpstreamField(head.headers, peer: peer, peerTrusted: peerTrusted, proto: proto, requestID: requestID,
-                                 dropping: isExpect) { name, value in
+            forEachUpstreamField(head.headers, peer: peer, peerTrusted: peerTrusted, proto: proto,
+                                 replacesRequestID: !requestID.isEmpty, dropping: isExpect) { name, value in
                 writer.field(name, value)
+            }
+            if !requestID.isEmpty {
+                writer.append("X-Request-ID: ")
+                requestID.write(into: &writer)
+                writer.append("\r\n")
             }
             switch body {
             case .chunked:
@@ -56,15 +61,17 @@ enum ForwardedHeaders {
     ) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.reserveCapacity(source.count + 3)  // the three set by `forEachUpstreamField`
-        forEachUpstreamField(source, peer: peer, peerTrusted: peerTrusted, proto: proto, requestID: requestID,
-                             dropping: dropping) { headers.add(name: $0, value: $1) }
+        forEachUpstreamField(source, peer: peer, peerTrusted: peerTrusted, proto: proto,
+                             replacesRequestID: requestID != nil, dropping: dropping) { headers.add(name: $0, value: $1) }
+        if let requestID { headers.add(name: "X-Request-ID", value: requestID) }
         return headers
     }
 
-    /// The fields of `upstreamFields`, in order, in one pass over the client's (which stay as they are: the
-    /// proxy keeps the client's head for the response).
+    /// The fields of `upstreamFields` but the request id, in order, in one pass over the client's (which stay as they
+    /// are: the proxy keeps the client's head for the response). `replacesRequestID`: the client's `X-Request-ID` is
+    /// left out, since the caller adds the request's own after these.
     private static func forEachUpstreamField(
-        _ source: HTTPHeaders, peer: String, peerTrusted: Bool, proto: String, requestID: String?,
+        _ source: HTTPHeaders, peer: String, peerTrusted: Bool, proto: String, replacesRequestID: Bool,
         dropping: (String) -> Bool, _ field: (String, String) -> Void
     ) {
         let listed = HopByHopHeaders.listedNames(in: source)
@@ -79,7 +86,7 @@ enum ForwardedHeaders {
                     protoKept = true
                     field(name, value)
                 }
-            case .requestID where requestID != nil:
+            case .requestID where replacesRequestID:
                 continue
             default:
                 field(name, value)
@@ -87,7 +94,6 @@ enum ForwardedHeaders {
         }
         field("X-Forwarded-For", chain.isEmpty ? peer : chain + ", " + peer)
         if !protoKept { field("X-Forwarded-Proto", proto) }
-        if let requestID { field("X-Request-ID", requestID) }
     }
 
     /// `Expect`, without lowercasing (a first-letter screen, then one comparison).

@@ -47,7 +47,7 @@ extension LocalResponse {
     /// caps); the connection closes after it.
     func closingBytes(allocator: ByteBufferAllocator) -> ByteBuffer {
         ClientResponseWriter.localResponse(self, requestMethod: nil, version: .http1_1, keepAlive: false,
-                                           admission: nil, requestID: "", allocator: allocator)
+                                           admission: nil, requestID: .none, allocator: allocator)
     }
 }
 
