@@ -63,7 +63,7 @@ import Testing
         let head = try upstreamHead()
         #expect(head.listed == ["x-internal"] && !head.isKeepAlive && head.carriesContentLength)
         let decision = self.decision
-        let admission = Admission(rateLimit: decision, responseHeaders: [("X-Extra", "1")], routeName: "users.create")
+        let admission = Admission(rateLimit: decision, responseHeaders: [("X-Extra", "1")])
         let framing = ResponseFraming(status: .ok, requestMethod: .GET, version: .http1_1, hasContentLength: true)
         let expected = """
             HTTP/1.1 200 OK\r

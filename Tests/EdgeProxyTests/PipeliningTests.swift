@@ -27,7 +27,7 @@ import Testing
         fields: [(name: String, value: String)] = []
     ) -> ClosureAdmitter {
         ClosureAdmitter { head, _ in
-            head.uri == uri ? Admission(rejection: response, responseHeaders: fields, routeName: "r") : .relay()
+            head.uri == uri ? Admission(rejection: response, responseHeaders: fields) : .relay()
         }
     }
 

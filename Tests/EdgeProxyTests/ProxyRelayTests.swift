@@ -184,7 +184,7 @@ import Testing
         let admitter = ClosureAdmitter { _, _ in
             Admission(
                 rejection: LocalResponse(status: .tooManyRequests, headers: [("Retry-After", "3")], body: "{}"),
-                responseHeaders: [("X-RateLimit-Limit", "1")], routeName: "r"
+                responseHeaders: [("X-RateLimit-Limit", "1")]
             )
         }
         let proxy = try await ProxyHarness.start(upstreamPorts: [upstream.port], admitter: admitter)

@@ -12,8 +12,6 @@ struct Admission {
     var rateLimit: RateLimitDecision? = nil
     /// Further fields for the client's response (admitters other than the limiter, and tests).
     var responseHeaders: [(name: String, value: String)]
-    /// The rule's route name; `default` when no route matched.
-    var routeName: String
     /// The route's index for metrics (0 = `default`, as `RouteMatch.index`).
     var routeIndex = 0
     /// The resolved client address (after trusted `X-Forwarded-For`).
@@ -23,8 +21,8 @@ struct Admission {
     /// Bit i: shadow rule i of the route would have rejected this request.
     var shadowWouldReject: UInt64 = 0
 
-    static func relay(routeName: String = "default", headers: [(name: String, value: String)] = []) -> Admission {
-        Admission(rejection: nil, responseHeaders: headers, routeName: routeName)
+    static func relay(headers: [(name: String, value: String)] = []) -> Admission {
+        Admission(rejection: nil, responseHeaders: headers)
     }
 
     /// Whether the limiter rejected this request (a 429 of our own).

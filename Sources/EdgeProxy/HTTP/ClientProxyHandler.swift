@@ -253,8 +253,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
             future.assumeIsolated().whenComplete { result in
                 self.admitting = false
                 guard self.context != nil else { return }
-                let decided = (try? result.get()) ?? Admission(rejection: .storeUnavailable, responseHeaders: [],
-                                                               routeName: "default")
+                let decided = (try? result.get()) ?? Admission(rejection: .storeUnavailable, responseHeaders: [])
                 self.admit(head, decided, declaredLength: declaredLength, context: context)
                 self.takeHeld(context: context)
             }

@@ -30,7 +30,7 @@ struct RateLimitAdmitter: RequestAdmitter {
 
     private static func admission(_ decision: RateLimitDecision, route: RouteMatch) -> Admission {
         let client = decision.client
-        var admission = Admission(rateLimit: decision, responseHeaders: [], routeName: route.name)
+        var admission = Admission(rateLimit: decision, responseHeaders: [])
         admission.routeIndex = route.index
         admission.client = client
         admission.dryRunWouldReject = decision.outcome == .allowedDryRun
