@@ -37,6 +37,9 @@ import Testing
             var buffer = ByteBufferAllocator().buffer(capacity: 0)
             HeadWriter.write(into: &buffer, bound: id.utf8Count) { id.write(into: &$0) }
             #expect(String(buffer: buffer) == text)
+            var field = ByteBufferAllocator().buffer(capacity: 0)
+            HeadWriter.write(into: &field, bound: id.utf8Count + 16) { id.writeField(into: &$0) }
+            #expect(String(buffer: field) == (text.isEmpty ? "" : "X-Request-ID: \(text)\r\n"))
         }
     }
 }

@@ -29,7 +29,8 @@ struct ClientRequestParser {
     private var stopped = false
     /// The last head handed out and its field list, written over by the next head: once the handler has let go of
     /// the head (at the end of its exchange), the next one reuses the head's storage and the list's memory instead
-    /// of allocating both. A head still held (pipelining, a decision pending) gets its own by copy-on-write.
+    /// of allocating both. A head still held (pipelining, a decision pending) gets its own by copy-on-write. The last
+    /// head stays here while the connection idles (a few hundred bytes).
     private var recycled = HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
     private var fields: [(String, String)] = []
 

@@ -91,11 +91,7 @@ enum ClientResponseWriter {
         }
         for (name, value) in admission?.responseHeaders ?? [] { writer.field(name, value) }
         for (name, value) in own { writer.field(name, value) }
-        if !requestID.isEmpty {
-            writer.append("X-Request-ID: ")
-            requestID.write(into: &writer)
-            writer.append("\r\n")
-        }
+        requestID.writeField(into: &writer)
         if !keepAlive {
             writer.append("Connection: close\r\n")
         } else if version.major == 1, version.minor == 0 {

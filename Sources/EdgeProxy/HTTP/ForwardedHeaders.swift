@@ -33,11 +33,7 @@ enum ForwardedHeaders {
                                  replacesRequestID: !requestID.isEmpty, dropping: isExpect) { name, value in
                 writer.field(name, value)
             }
-            if !requestID.isEmpty {
-                writer.append("X-Request-ID: ")
-                requestID.write(into: &writer)
-                writer.append("\r\n")
-            }
+            requestID.writeField(into: &writer)
             switch body {
             case .chunked:
                 writer.append("Transfer-Encoding: chunked\r\n")

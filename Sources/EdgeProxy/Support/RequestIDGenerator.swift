@@ -36,6 +36,14 @@ enum RequestID: Equatable, CustomStringConvertible {
 
     var isEmpty: Bool { utf8Count == 0 }
 
+    /// Appends `X-Request-ID: ` and the value to a head, unless there is no id.
+    func writeField(into writer: inout HeadWriter) {
+        guard !isEmpty else { return }
+        writer.append("X-Request-ID: ")
+        write(into: &writer)
+        writer.append("\r\n")
+    }
+
     /// Appends the value (not the field's name) to a head.
     @inline(__always)
     func write(into writer: inout HeadWriter) {
