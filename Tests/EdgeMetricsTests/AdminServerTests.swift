@@ -20,7 +20,7 @@ import Testing
         )
         await pipeline.ingest(KnownTraffic.snapshot())
         let gauges = ConnectionGauges()
-        gauges.active.add(2, ordering: .relaxed)
+        gauges.stripe().active.add(2, ordering: .relaxed)
         let source = StatusSource(
             gauges: gauges, pipeline: pipeline, config: ConfigState(loadedAt: MetricsClocks.wall()),
             version: "test", startedAt: MetricsClocks.wall()

@@ -25,15 +25,20 @@ import Testing
     }
 
     static func gauges() -> ConnectionGauges {
+        // Two writers' shares, added up when read.
         let gauges = ConnectionGauges()
-        gauges.accepted.add(16630948, ordering: .relaxed)
-        gauges.handled.add(16630948, ordering: .relaxed)
-        gauges.requests.add(31070465, ordering: .relaxed)
-        gauges.active.add(291, ordering: .relaxed)
-        gauges.reading.add(6, ordering: .relaxed)
-        gauges.writing.add(179, ordering: .relaxed)
-        gauges.waiting.add(106, ordering: .relaxed)
-        gauges.gatewayActive.add(4, ordering: .relaxed)
+        let one = gauges.stripe(), other = gauges.stripe()
+        one.accepted.add(16630900, ordering: .relaxed)
+        other.accepted.add(48, ordering: .relaxed)
+        one.handled.add(16630948, ordering: .relaxed)
+        one.requests.add(31070000, ordering: .relaxed)
+        other.requests.add(465, ordering: .relaxed)
+        one.active.add(300, ordering: .relaxed)
+        other.active.add(-9, ordering: .relaxed)  // a share may see more closes than accepts
+        one.reading.add(6, ordering: .relaxed)
+        other.writing.add(179, ordering: .relaxed)
+        one.waiting.add(106, ordering: .relaxed)
+        other.gatewayActive.add(4, ordering: .relaxed)
         return gauges
     }
 

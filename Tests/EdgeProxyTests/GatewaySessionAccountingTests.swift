@@ -40,10 +40,10 @@ import Testing
         // A connection that has sent nothing yet is active too, but not relayed.
         let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: gateway.port).get()
-        #expect(await eventually { gauges.accepted.load(ordering: .relaxed) == 3 })
-        #expect(gauges.active.load(ordering: .relaxed) == 3)
-        #expect(gauges.gatewayActive.load(ordering: .relaxed) == 2)
-        #expect(gauges.writing.load(ordering: .relaxed) == 2)
+        #expect(await eventually { gauges.read().accepted == 3 })
+        #expect(gauges.read().active == 3)
+        #expect(gauges.read().gatewayActive == 2)
+        #expect(gauges.read().writing == 2)
 
         // However each ends (upstream gone, client gone, never upgraded), its counts are released once.
         upstream.killConnections()
@@ -51,10 +51,10 @@ import Testing
         await second.disconnect()
         try await silent.close()
         #expect(await eventually {
-            gauges.active.load(ordering: .relaxed) == 0 && gauges.gatewayActive.load(ordering: .relaxed) == 0
+            gauges.read().active == 0 && gauges.read().gatewayActive == 0
         })
-        #expect(gauges.writing.load(ordering: .relaxed) == 0)
-        #expect(gauges.accepted.load(ordering: .relaxed) == 3)
+        #expect(gauges.read().writing == 0)
+        #expect(gauges.read().accepted == 3)
         #expect(gateway.shared.connections.total == 0)
         await gateway.stop(); await upstream.stop()
     }

@@ -34,7 +34,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        shared.telemetry?.gauges.active.add(1, ordering: .relaxed)
+        shared.telemetry?.counters.value(for: context.eventLoop).active.add(1, ordering: .relaxed)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -51,7 +51,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !handedOver { shared.telemetry?.gauges.active.subtract(1, ordering: .relaxed) }
+        if !handedOver { shared.telemetry?.counters.value(for: context.eventLoop).active.subtract(1, ordering: .relaxed) }
         handedOver = true  // counted once
         releaseSlot()
         pendingUpstream?.channel.close(promise: nil)
@@ -87,7 +87,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         switch (head.method, path) {
         case (.GET, "/available"), (.HEAD, "/available"):
-            shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
+            shared.telemetry?.counters.value(for: context.eventLoop).requests.add(1, ordering: .relaxed)
             let port = context.channel.localAddress?.port ?? 0
             let body = AvailableResponse.body(publicURL: shared.publicURL, listenHost: shared.listenHost, port: port,
                                               secure: shared.preamble.tls != nil)

@@ -37,7 +37,7 @@ final class GatewayListener: Sendable {
             .childChannelInitializer { channel in
                 // The context in force when the connection arrived serves its whole upgrade.
                 let shared = contexts.current
-                if let gauges = shared.telemetry?.gauges {
+                if let gauges = shared.telemetry?.counters.value(for: channel.eventLoop) {
                     // stub_status counts gateway connections too (a relayed session is "Writing"); "Active" is
                     // kept by the handlers, not a close callback per connection (GatewayHTTPHandler).
                     gauges.accepted.add(1, ordering: .relaxed)
@@ -85,7 +85,7 @@ enum GatewayUpgrade {
         -> EventLoopFuture<HTTPHeaders?>
     {
         let loop = channel.eventLoop
-        shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
+        shared.telemetry?.counters.value(for: loop).requests.add(1, ordering: .relaxed)
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard path == "/", let handler = try? channel.pipeline.syncOperations.handler(type: GatewayHTTPHandler.self)
         else { return loop.makeSucceededFuture(nil) }
@@ -144,7 +144,7 @@ enum GatewayUpgrade {
             } catch {
                 shared.connections.release(client)
                 handshake.channel.close(promise: nil)
-                shared.telemetry?.gauges.active.subtract(1, ordering: .relaxed)
+                shared.telemetry?.counters.value(for: channel.eventLoop).active.subtract(1, ordering: .relaxed)
                 throw error
             }
         }

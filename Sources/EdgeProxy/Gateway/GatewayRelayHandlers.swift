@@ -56,7 +56,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         metrics?.gatewayOpened()
-        if let gauges = shared.telemetry?.gauges {
+        if let gauges = shared.telemetry?.counters.value(for: context.eventLoop) {
             gauges.gatewayActive.add(1, ordering: .relaxed)
             gauges.writing.add(1, ordering: .relaxed)
         }
@@ -215,7 +215,7 @@ final class GatewayClientRelay: ChannelDuplexHandler {
         metrics?.gatewayClosed(code: closeCode)
         sessions(context).remove(self)
         shared.connections.release(client)
-        if let gauges = shared.telemetry?.gauges {
+        if let gauges = shared.telemetry?.counters.value(for: context.eventLoop) {
             gauges.gatewayActive.subtract(1, ordering: .relaxed)
             gauges.writing.subtract(1, ordering: .relaxed)
             gauges.active.subtract(1, ordering: .relaxed)  // counted since the accept (`GatewayHTTPHandler`)

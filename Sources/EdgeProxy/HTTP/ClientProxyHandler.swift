@@ -69,6 +69,8 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
     // Metrics: this loop's shard, the connection's stub_status phase, the exchange under way.
     let phase: ConnectionPhase?
     var metrics: MetricsShard?
+    /// This loop's share of the stub_status gauges.
+    private var gauges: ConnectionGauges.Counters?
     private var windows: WindowRecorder?
     var record = ExchangeRecord()
     /// A relayed head not written yet: the body's first piece joins it when it fits (one write where there were
@@ -100,6 +102,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         self.allocator = context.channel.allocator
         self.pool = shared.pools.pool(for: context.eventLoop)
         self.metrics = shared.telemetry?.shards.value(for: context.eventLoop)
+        self.gauges = shared.telemetry?.counters.value(for: context.eventLoop)
         self.windows = shared.telemetry?.windows?.value(for: context.eventLoop)
         if context.channel.isActive { connectionBecameActive(context: context) }
     }
@@ -211,7 +214,7 @@ final class ClientProxyHandler: ChannelDuplexHandler, UpstreamConnectionDelegate
         deadlines.awaitingHead = false
         deadlines.headStartedAt = nil
         phase?.enter(.writing)
-        shared.telemetry?.gauges.requests.add(1, ordering: .relaxed)
+        gauges?.requests.add(1, ordering: .relaxed)
         record.begin(method: head.method, at: .now())
         deadlines.idleSince = nil
         requestHead = head

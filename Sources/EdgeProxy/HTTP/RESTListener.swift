@@ -28,7 +28,7 @@ final class RESTListener: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let box = contexts.box(for: channel.eventLoop)
                     let shared = box.current
-                    shared.telemetry?.gauges.accepted.add(1, ordering: .relaxed)
+                    shared.telemetry?.counters.value(for: channel.eventLoop).accepted.add(1, ordering: .relaxed)
                     // The HTTP pipeline follows the PROXY header and TLS handlers, once the client is known.
                     try shared.preamble.configure(channel: channel) { origin in
                         try Self.installHTTP(on: channel, client: origin.client, box: box, shared: shared)
@@ -46,7 +46,7 @@ final class RESTListener: Sendable {
         shared: ProxyConnectionContext
     ) throws {
         let sync = channel.pipeline.syncOperations
-        let gauges = shared.telemetry?.gauges
+        let gauges = shared.telemetry?.counters.value(for: channel.eventLoop)
         if let client {
             if let refusal = shared.connections.acquire(client) {
                 try sync.addHandler(ConnectionRefusalHandler(refusal))

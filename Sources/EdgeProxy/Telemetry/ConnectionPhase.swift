@@ -8,10 +8,11 @@ final class ConnectionPhase {
         case none, waiting, reading, writing
     }
 
-    private let gauges: ConnectionGauges
+    /// The connection's event loop's share of the gauges.
+    private let gauges: ConnectionGauges.Counters
     private(set) var phase: Phase = .none
 
-    init(gauges: ConnectionGauges) {
+    init(gauges: ConnectionGauges.Counters) {
         self.gauges = gauges
     }
 

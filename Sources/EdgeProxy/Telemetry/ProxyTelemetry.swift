@@ -13,6 +13,8 @@ import Synchronization
 /// calls `drainShards`) and the `AdminServer` (which reads `statusSource`).
 public final class ProxyTelemetry: Sendable {
     public let gauges = ConnectionGauges()
+    /// Each loop's share of the gauges (`ConnectionGauges.stripe`), bumped only by that loop's connections.
+    let counters: EventLoopLocal<ConnectionGauges.Counters>
     public let pipeline: MetricsPipeline
     public let configState: ConfigState
     public let startedAt: Int64
@@ -30,6 +32,8 @@ public final class ProxyTelemetry: Sendable {
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         let labels = MetricsLabels(config: config)
         shards = EventLoopLocal(group: group) { _ in MetricsShard(labels: labels) }
+        let gauges = self.gauges
+        counters = EventLoopLocal(group: group) { _ in gauges.stripe() }
         let loops = Array(group.makeIterator()).count
         windows = config.metrics.tuningWindows.isEmpty
             ? nil : EventLoopLocal(group: group) { _ in WindowRecorder(config: config, eventLoops: loops) }
