@@ -27,6 +27,8 @@ struct ClientDeadlines {
     var awaitingHead = true
     /// The upstream last sent something at; nil when no exchange waits on the upstream.
     var upstreamActiveAt: NIODeadline?
+    /// The idle timeout expired once and the connection gets one more look before it is closed.
+    var idleCloseDeferred = false
     /// The connection became idle (between requests, or before the first) at; nil while busy.
     var idleSince: NIODeadline?
 

@@ -52,13 +52,24 @@ extension ClientProxyHandler {
             run(machine.readTimedOut())
         case .idle:
             if machine.isIdle {
-                context?.close(promise: nil)
+                // One more look before closing: NIO runs the timers that fell due while its loop was busy before
+                // it polls the sockets again, so a request that arrived in time may not be read yet. The second
+                // look comes after the next poll.
+                if deadlines.idleCloseDeferred {
+                    context?.close(promise: nil)
+                } else {
+                    deadlines.idleCloseDeferred = true
+                    deadlineTimer = context?.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(1)) {
+                        self.checkDeadlines()
+                    }
+                }
                 return
             }
             deadlines.idleSince = nil
         case nil:
             break
         }
+        deadlines.idleCloseDeferred = false
         scheduleCheck(now: now)
     }
 
