@@ -13,8 +13,11 @@ extension ClientProxyHandler {
         scheduleCheck(now: context.eventLoop.now)
     }
 
+    /// Arms the regular check. A deferred idle close is forgotten here (a check that found the connection busy, or a
+    /// reload re-arming the timer): the next expiry gets its own second look.
     private func scheduleCheck(now: NIODeadline) {
         guard let context else { return }
+        deadlines.idleCloseDeferred = false
         deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadlines.nextCheck(now: now)) {
             self.checkDeadlines()
         }
@@ -69,7 +72,6 @@ extension ClientProxyHandler {
         case nil:
             break
         }
-        deadlines.idleCloseDeferred = false
         scheduleCheck(now: now)
     }
 
