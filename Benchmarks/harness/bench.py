@@ -15,6 +15,7 @@ import io
 import json
 import os
 import platform
+import random
 import re
 import resource
 import signal
@@ -130,10 +131,30 @@ def child_env():
     return env
 
 
+_PORTS_HANDED_OUT = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on, never the same twice in a run, and below the kernel's ephemeral range:
+    a port the kernel picks (bind to port 0) can come back twice, or be taken by one of the thousands of
+    outgoing connections the gateway scenario makes before the process meant to listen on it starts."""
+    try:
+        low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.randrange(max(1024, low - 12000), low)
+        if port in _PORTS_HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _PORTS_HANDED_OUT.add(port)
+        return port
+    raise SystemExit("no free loopback port below the ephemeral range")
 
 
 def wait_port(port, proc, what, timeout=60):
@@ -302,6 +323,7 @@ class Bench:
         self.variant_loadavg = []
         self.redis_stats = {}
         self.paired = []  # one dict per round of PAIRED: the two wrk runs' req/s
+        self.ping_pairs = {}  # gateway_ping_pairs.py's RESULT: every gateway's pings in the same rounds
 
     # ---- upstream
     def start_upstream(self):
@@ -625,7 +647,30 @@ class Bench:
             self.gateway.append(row)
             log(f"  {name}: {row['bytes_per_connection']} B/conn, ping p50 {row['ping_p50_ms']} ms "
                 f"p99 {row['ping_p99_ms']} ms ({row['pings']} pings, {row['lost_pings']} lost)")
+        if a.ws_pair_rounds:
+            self.run_ping_pairs()
         self.stop_proxies()
+
+    def run_ping_pairs(self):
+        """Every gateway's pings in the same rounds, interleaved (gateway_ping_pairs.py): the hold phases are
+        minutes apart, and the machine drifts between them by more than the proxies differ."""
+        a = self.args
+        argv = [sys.executable, str(HARNESS / "gateway_ping_pairs.py"), "--session", self.session,
+                "--connections", str(a.ws_pair_connections), "--rounds", str(a.ws_pair_rounds)]
+        for name in ["direct"] + CONTENDERS:
+            argv += ["--target", f"{name}=ws://127.0.0.1:{self.gw_port(name)}/"]
+        log(f"gateway pings paired: {a.ws_pair_connections} connections per gateway, {a.ws_pair_rounds} rounds, "
+            f"one ping in flight, the gateways in turn")
+        out = subprocess.run(argv, capture_output=True, text=True, env=child_env(), timeout=900)
+        with open(self.rundir / "gateway-ping-pairs.log", "w") as f:
+            f.write(out.stdout + out.stderr)
+        m = re.search(r"^RESULT (\{.*\})$", out.stdout, re.M)
+        if out.returncode != 0 or not m:
+            log(f"  paired pings failed; see {self.rundir}/gateway-ping-pairs.log")
+            return
+        self.ping_pairs = json.loads(m.group(1))
+        for name, t in self.ping_pairs["targets"].items():
+            log(f"  {name}: ping p50 {t['p50_ms']} ms p99 {t['p99_ms']} ms ({t['pings']} pings, {t['lost']} lost)")
 
     # ---- report
     def machine(self):
@@ -759,8 +804,31 @@ class Bench:
         ha = next((g for g in self.gateway if g["contender"] == "haproxy"), None)
         if edge and ha and ha["bytes_per_connection"] > 0 and ha["ping_p50_ms"]:
             w(f"\n- ayaka-edge / HAProxy bytes per connection (target <= 1): "
-              f"{edge['bytes_per_connection'] / ha['bytes_per_connection']:.2f}; ping p50 (target <= 1): "
+              f"{edge['bytes_per_connection'] / ha['bytes_per_connection']:.2f}; ping p50, holds minutes apart: "
               f"{edge['ping_p50_ms'] / ha['ping_p50_ms']:.2f}\n")
+        pairs = self.ping_pairs
+        if pairs:
+            o = self.options_of_pairs()
+            w(f"\nGateway pings paired: {o['connections']} connections per gateway, {o['rounds']} rounds; each round "
+              f"pings every connection of every gateway once, one ping in flight, the gateways in turn "
+              f"(order rotated every round)\n\n| via | ping p50 ms | ping p99 ms | pings (lost) |\n|---|---:|---:|---:|\n")
+            for name, t in pairs["targets"].items():
+                w(f"| {name} | {t['p50_ms']} | {t['p99_ms']} | {t['pings']} ({t['lost']}) |\n")
+            ratio = self.paired_ping_ratio()
+            if ratio is not None:
+                w(f"\n- ayaka-edge / HAProxy ping p50, rounds paired (target <= 1): {ratio:.2f} "
+                  f"(median of the rounds' ratios)\n")
+
+    def options_of_pairs(self):
+        targets = self.ping_pairs["targets"]
+        return {"connections": max(t["connections"] for t in targets.values()),
+                "rounds": len(self.ping_pairs.get("rounds", []))}
+
+    def paired_ping_ratio(self):
+        """The median over rounds of ayaka-edge's ping p50 over HAProxy's in the same round."""
+        ratios = [r["ayaka-edge"] / r["haproxy"] for r in self.ping_pairs.get("rounds", [])
+                  if r.get("ayaka-edge") and r.get("haproxy")]
+        return statistics.median(ratios) if ratios else None
 
     def variants_table(self, w):
         a = self.args
@@ -787,10 +855,12 @@ class Bench:
             generated_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             options=dict(upstream=a.upstream, rounds=a.rounds, duration_s=a.duration, warmup_s=a.warmup,
                          quick=a.quick, ws_connections=getattr(self, "ws_n", None), ws_hold_s=a.ws_hold,
-                         ws_ping_interval_s=a.ws_ping_interval, variant_rounds=a.variant_rounds,
+                         ws_ping_interval_s=a.ws_ping_interval, ws_pair_connections=a.ws_pair_connections,
+                         ws_pair_rounds=a.ws_pair_rounds, variant_rounds=a.variant_rounds,
                          variant_duration_s=a.variant_duration),
             machine=self.machine(), load_average_during_runs=self.loadavg,
             summary=summary, derived=derived, gateway=self.gateway, runs=self.results, paired=self.paired,
+            ping_pairs=self.ping_pairs,
             variants=dict(summary=variants, derived=self.derived_variants(variants), redis_per_request=self.redis_stats,
                           load_average_during_runs=self.variant_loadavg, runs=self.variant_results),
         )
@@ -832,6 +902,7 @@ class Bench:
         doc = json.loads((RESULTS / f"{name}.json").read_text())
         self.results, self.gateway = doc["runs"], doc["gateway"]
         self.paired = doc.get("paired", [])
+        self.ping_pairs = doc.get("ping_pairs", {})
         self.loadavg = doc["load_average_during_runs"]
         self.ws_n = doc["options"]["ws_connections"]
         variants = doc.get("variants", {})
@@ -970,6 +1041,11 @@ def main():
     p.add_argument("--ws-connections", type=int)
     p.add_argument("--ws-hold", type=float)
     p.add_argument("--ws-ping-interval", type=float)
+    p.add_argument("--ws-pair-connections", type=int,
+                   help="paired pings: connections per gateway (default 100; --quick: 20)")
+    p.add_argument("--ws-pair-rounds", type=int,
+                   help="paired pings: rounds, each pinging every connection of every gateway once (default 20; "
+                        "--quick: 3; 0: none)")
     p.add_argument("--only-variants", action="store_true",
                    help="only the ayaka-edge variants (metrics off, fleet, no tuning histograms vs the default "
                         "config), same as --skip-rest --skip-gateway")
@@ -990,6 +1066,8 @@ def main():
     a.ws_connections = a.ws_connections or (1000 if quick else 10000)
     a.ws_hold = a.ws_hold or (10.0 if quick else 60.0)
     a.ws_ping_interval = a.ws_ping_interval or (5.0 if quick else 20.0)
+    a.ws_pair_connections = a.ws_pair_connections or (20 if quick else 100)
+    a.ws_pair_rounds = a.ws_pair_rounds if a.ws_pair_rounds is not None else (3 if quick else 20)
     a.variant_rounds = a.variant_rounds or (2 if quick else 3)
     a.variant_duration = a.variant_duration or (3 if quick else 5)
     if a.only_variants:
