@@ -15,7 +15,6 @@ import io
 import json
 import os
 import platform
-import random
 import re
 import resource
 import signal
@@ -27,6 +26,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import ports  # this directory (run as a script)
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "Benchmarks"
@@ -135,26 +136,8 @@ _PORTS_HANDED_OUT = set()
 
 
 def free_port():
-    """A loopback port nobody listens on, never the same twice in a run, and below the kernel's ephemeral range:
-    a port the kernel picks (bind to port 0) can come back twice, or be taken by one of the thousands of
-    outgoing connections the gateway scenario makes before the process meant to listen on it starts."""
-    try:
-        low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768
-    rng = random.Random()
-    for _ in range(1000):
-        port = rng.randrange(max(1024, low - 12000), low)
-        if port in _PORTS_HANDED_OUT:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _PORTS_HANDED_OUT.add(port)
-        return port
-    raise SystemExit("no free loopback port below the ephemeral range")
+    """A loopback port nobody listens on, never the same twice in a run (see ports.py)."""
+    return ports.free_port(_PORTS_HANDED_OUT)
 
 
 def wait_port(port, proc, what, timeout=60):

@@ -12,30 +12,8 @@ cleanup() {
 trap cleanup EXIT
 
 # free_port: a loopback port nobody listens on, never the same twice in a run (those handed out are kept in
-# $dir/ports), below the kernel's ephemeral range so that no outgoing connection takes it before it is listened on.
-free_port() {
-    python3 - "$dir/ports" <<'PY'
-import random, socket, sys
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-try:
-    taken = set(int(p) for p in open(sys.argv[1]).read().split())
-except OSError:
-    taken = set()
-for _ in range(1000):
-    port = random.randrange(max(1024, low - 12000), low)
-    if port in taken:
-        continue
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-    open(sys.argv[1], "a").write(f"{port}\n")
-    print(port)
-    sys.exit(0)
-sys.exit("no free loopback port below the ephemeral range")
-PY
-}
+# $dir/ports), below the kernel's ephemeral range (ports.py).
+free_port() { python3 "$(dirname "${BASH_SOURCE[0]}")/ports.py" "$dir/ports"; }
 
 # start_backend BINARY: the reference backend on free ports ($up_rest, $up_gw), its data in $dir.
 start_backend() {
