@@ -791,8 +791,8 @@ class Bench:
               f"{edge['ping_p50_ms'] / ha['ping_p50_ms']:.2f}\n")
         pairs = self.ping_pairs
         if pairs:
-            o = self.options_of_pairs()
-            w(f"\nGateway pings paired: {o['connections']} connections per gateway, {o['rounds']} rounds; each round "
+            conns = max(t["connections"] for t in pairs["targets"].values())
+            w(f"\nGateway pings paired: {conns} connections per gateway, {len(pairs['rounds'])} rounds; each round "
               f"pings every connection of every gateway once, one ping in flight, the gateways in turn "
               f"(order rotated every round)\n\n| via | ping p50 ms | ping p99 ms | pings (lost) |\n|---|---:|---:|---:|\n")
             for name, t in pairs["targets"].items():
@@ -801,11 +801,6 @@ class Bench:
             if ratio is not None:
                 w(f"\n- ayaka-edge / HAProxy ping p50, rounds paired (target <= 1): {ratio:.2f} "
                   f"(median of the rounds' ratios)\n")
-
-    def options_of_pairs(self):
-        targets = self.ping_pairs["targets"]
-        return {"connections": max(t["connections"] for t in targets.values()),
-                "rounds": len(self.ping_pairs.get("rounds", []))}
 
     def paired_ping_ratio(self):
         """The median over rounds of ayaka-edge's ping p50 over HAProxy's in the same round."""
