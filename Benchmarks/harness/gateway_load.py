@@ -32,6 +32,34 @@ def percentile(sorted_values, q):
     return sorted_values[k]
 
 
+async def open_identified(url, session, error):
+    """A WebSocket to `url`, identified with `session` and past its READY; None (and `error(kind)`) on failure."""
+    try:
+        ws = await connect(url, ping_interval=None, compression=None, open_timeout=60, close_timeout=5, max_queue=4)
+    except Exception as e:  # refused, 429, timeout, ...
+        error(f"connect: {type(e).__name__}: {str(e)[:80]}")
+        return None
+    try:
+        await ws.send(json.dumps({"session_id": session}))
+        while True:
+            msg = await asyncio.wait_for(ws.recv(), timeout=60)
+            if isinstance(msg, str) and '"READY"' in msg:
+                return ws
+    except Exception as e:
+        error(f"identify: {type(e).__name__}: {str(e)[:80]}")
+        await ws.close()
+        return None
+
+
+async def drain(ws):
+    """Reads (and drops) anything the server sends, so that nothing piles up and pongs are seen."""
+    try:
+        async for _ in ws:
+            pass
+    except Exception:
+        pass
+
+
 class Load:
     def __init__(self, args):
         self.args = args
@@ -47,23 +75,9 @@ class Load:
 
     async def open_one(self, sem):
         async with sem:
-            try:
-                ws = await connect(self.args.url, ping_interval=None, compression=None, open_timeout=60,
-                                   close_timeout=5, max_queue=4)
-            except Exception as e:  # refused, 429, timeout, ...
-                self.error(f"connect: {type(e).__name__}: {str(e)[:80]}")
-                return
-            try:
-                await ws.send(json.dumps({"session_id": self.args.session}))
-                while True:
-                    msg = await asyncio.wait_for(ws.recv(), timeout=60)
-                    if isinstance(msg, str) and '"READY"' in msg:
-                        break
-            except Exception as e:
-                self.error(f"identify: {type(e).__name__}: {str(e)[:80]}")
-                await ws.close()
-                return
-            self.conns.append(ws)
+            ws = await open_identified(self.args.url, self.args.session, self.error)
+            if ws is not None:
+                self.conns.append(ws)
 
     async def keepalive(self, ws):
         interval = self.args.ping_interval
@@ -88,14 +102,6 @@ class Load:
             except asyncio.TimeoutError:
                 pass
 
-    async def drain(self, ws):
-        # Read (and drop) anything the server sends, so nothing piles up.
-        try:
-            async for _ in ws:
-                pass
-        except Exception:
-            pass
-
     async def run(self):
         a = self.args
         sem = asyncio.Semaphore(a.concurrency)
@@ -105,7 +111,7 @@ class Load:
         emit("CONNECTED", {"ok": len(self.conns), "failed": a.connections - len(self.conns),
                            "seconds": round(connect_seconds, 2), "errors": self.errors})
         tasks = [asyncio.create_task(self.keepalive(ws)) for ws in self.conns]
-        tasks += [asyncio.create_task(self.drain(ws)) for ws in self.conns]
+        tasks += [asyncio.create_task(drain(ws)) for ws in self.conns]
         self.measuring = True
         await asyncio.sleep(a.hold)
         self.measuring = False

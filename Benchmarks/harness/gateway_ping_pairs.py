@@ -14,39 +14,10 @@ Prints one line: RESULT {"targets": {NAME: {"p50_ms", "p99_ms", "pings", "lost"}
 """
 import argparse
 import asyncio
-import json
 import sys
 import time
 
-from gateway_load import connect, emit, percentile
-
-
-async def open_identified(url, session, errors):
-    try:
-        ws = await connect(url, ping_interval=None, compression=None, open_timeout=60, close_timeout=5,
-                           max_queue=4)
-    except Exception as e:
-        errors.append(f"connect {url}: {type(e).__name__}: {str(e)[:80]}")
-        return None
-    try:
-        await ws.send(json.dumps({"session_id": session}))
-        while True:
-            msg = await asyncio.wait_for(ws.recv(), timeout=60)
-            if isinstance(msg, str) and '"READY"' in msg:
-                return ws
-    except Exception as e:
-        errors.append(f"identify {url}: {type(e).__name__}: {str(e)[:80]}")
-        await ws.close()
-        return None
-
-
-async def drain(ws):
-    # Read (and drop) events, so that the client keeps reading and pongs are seen.
-    try:
-        async for _ in ws:
-            pass
-    except Exception:
-        pass
+from gateway_load import drain, emit, open_identified, percentile
 
 
 async def run(args):
@@ -56,7 +27,7 @@ async def run(args):
 
     async def one(url):
         async with sem:
-            return await open_identified(url, args.session, errors)
+            return await open_identified(url, args.session, lambda kind: errors.append(f"{url}: {kind}"))
 
     conns = {}
     for name, url in targets:
